@@ -1,0 +1,55 @@
+"""/api/v1: assembled from each app's api.py. Every error is a JSON body with a code and a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from kasb.core.errors import DomainError
+from kasb.orgs.api import router as orgs_router
+from kasb.participants.api import router as participants_router
+
+from .auth import ApiKeyAuth, SessionAuth
+
+api = NinjaAPI(title="Kasb API", version="1", urls_namespace="api-v1",
+               description="Organisations, centres and the participant registry. Authenticate with "
+                           "`Authorization: Bearer <key>` (an organisation's API key) or a signed-in session.",
+               auth=[ApiKeyAuth(), SessionAuth()], docs_url="/docs")
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = {".".join(str(p) for p in e.get("loc", [])[1:]) or "body": e.get("msg", "") for e in exc.errors}
+    return _error(request, 422, "validation_failed", "The request has invalid fields.", details=details)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not_authenticated", "Sign in or send an API key: Authorization: Bearer <key>.")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+api.add_router("/", orgs_router)
+api.add_router("/participants", participants_router)

@@ -1,0 +1,95 @@
+"""Who may do what: the one table of roles and capabilities, and the acting principal.
+
+Object-level scope (which participants a role sees) is applied by each app's queries.py from the
+capabilities here, so a permission leak has to be written on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Centre coordinator")
+    TRAINER = "trainer", _("Trainer")
+    QA_REVIEWER = "qa_reviewer", _("QA reviewer")
+    PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    ME_OFFICER = "me_officer", _("M&E officer")
+    CLIENT_MEMBER = "client_member", _("Client member")
+    EMPLOYER_MEMBER = "employer_member", _("Employer member")
+    PARTICIPANT = "participant", _("Participant")
+
+
+class Cap(StrEnum):
+    VIEW_REGISTRY = "view_registry"            # list and open participant records in scope
+    VIEW_PROTECTED = "view_protected"          # see decrypted protected attributes (logged)
+    REGISTER_PARTICIPANTS = "register_participants"
+    IMPORT_PARTICIPANTS = "import_participants"
+    MANAGE_ORGANISATION = "manage_organisation"  # centres, partner organisations, staff invitations
+    MANAGE_API_KEYS = "manage_api_keys"
+    VIEW_ORGANISATIONS = "view_organisations"
+
+
+CAPABILITIES: dict[str, frozenset[Cap]] = {
+    Role.COORDINATOR: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
+                                 Cap.IMPORT_PARTICIPANTS, Cap.VIEW_ORGANISATIONS}),
+    Role.TRAINER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
+    Role.QA_REVIEWER: frozenset({Cap.VIEW_ORGANISATIONS}),
+    Role.PROGRAMME_MANAGER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
+                                       Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION,
+                                       Cap.MANAGE_API_KEYS, Cap.VIEW_ORGANISATIONS}),
+    Role.FINANCE_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
+    Role.ME_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
+    Role.CLIENT_MEMBER: frozenset(),
+    Role.EMPLOYER_MEMBER: frozenset(),
+    Role.PARTICIPANT: frozenset(),
+}
+
+# Roles that must use two-factor sign-in (everyone who works with other people's data).
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.TRAINER, Role.QA_REVIEWER, Role.PROGRAMME_MANAGER,
+                         Role.FINANCE_OFFICER, Role.ME_OFFICER})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role held in one organisation. `partner_id` is the implementing partner it sits under."""
+
+    role: str
+    organisation_id: int
+    partner_id: int | None
+    is_centre: bool
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever is acting: a signed-in user, or an organisation's API key."""
+
+    user: Any = None
+    grants: tuple[Grant, ...] = ()
+    is_superuser: bool = False
+    api_key_id: int | None = None
+    participant_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def can(self, cap: Cap) -> bool:
+        return self.is_superuser or any(cap in CAPABILITIES.get(g.role, ()) for g in self.grants)
+
+    def grants_with(self, cap: Cap) -> list[Grant]:
+        return [g for g in self.grants if cap in CAPABILITIES.get(g.role, ())]
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.is_superuser or bool(self.roles & STAFF_ROLES)
+
+
+def require(principal: Principal, cap: Cap) -> None:
+    from .errors import PermissionDenied
+
+    if not principal.can(cap):
+        raise PermissionDenied(str(_("You do not have permission to do this.")))

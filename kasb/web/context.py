@@ -1,0 +1,30 @@
+"""Navigation shown to each role: only the places that role may go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kasb.core.permissions import Cap, Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    principal = request.principal  # type: ignore[attr-defined]
+    items = [(_("Home"), reverse("web:dashboard"))]
+    if principal.can(Cap.VIEW_REGISTRY):
+        items.append((_("Participants"), reverse("participants:list")))
+    if principal.can(Cap.REGISTER_PARTICIPANTS):
+        items.append((_("Register"), reverse("participants:register")))
+    if principal.can(Cap.IMPORT_PARTICIPANTS):
+        items.append((_("Import"), reverse("participants:import")))
+    if principal.can(Cap.VIEW_ORGANISATIONS) or principal.is_superuser:
+        items.append((_("Organisations"), reverse("orgs:list")))
+    if principal.participant_id and Role.PARTICIPANT in principal.roles:
+        items.append((_("My record"), reverse("participants:me")))
+    return {"nav": items}
