@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "template_partials",
+    "ninja",
     "kasb.core",
     "kasb.accounts",
     "kasb.orgs",

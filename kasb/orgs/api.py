@@ -1,4 +1,3 @@
-from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -32,7 +31,7 @@ class OrganisationOut(Schema):
 
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(LimitOffsetPagination)
-def list_organisations(request: HttpRequest, kind: Organisation.Kind | None = None):  # type: ignore[no-untyped-def]
+def list_organisations(request: HttpRequest, kind: str | None = None):  # type: ignore[no-untyped-def]
     qs = organisations_visible_to(request.principal).order_by("pk")  # type: ignore[attr-defined]
     return qs.filter(kind=kind) if kind else qs
 

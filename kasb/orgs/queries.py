@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from kasb.core.permissions import Cap, Grant, Principal, Role
@@ -20,7 +21,7 @@ def principal_for_user(user: Any) -> Principal:
         for m in Membership.objects.filter(user=user, organisation__is_active=True).select_related("organisation")
     )
     # The reverse side of Participant.user; read by name so orgs does not import participants.
-    participant_id = type(user).objects.filter(pk=user.pk).values_list("participant__id", flat=True).first()
+    participant_id = get_user_model().objects.filter(pk=user.pk).values_list("participant__id", flat=True).first()
     roles = {g.role for g in grants}
     if participant_id:
         roles.add(Role.PARTICIPANT)
