@@ -120,6 +120,26 @@ def confirm_totp_device(*, user: User, token: str) -> TOTPDevice:
     return device
 
 
+@transaction.atomic
+def enrol_totp_device(*, user: User, key_hex: str, actor: Any = None) -> TOTPDevice:
+    """Give `user` a confirmed authenticator whose secret is already known (the demo's staff).
+
+    Replaces a set-up the user started but did not confirm; refuses if they already have one.
+    """
+    try:
+        key = bytes.fromhex(key_hex)
+    except ValueError as exc:
+        raise ValidationFailed(_("The authenticator key must be written in hexadecimal."), field="key") from exc
+    if not 16 <= len(key) <= 40:
+        raise ValidationFailed(_("The authenticator key must be 16 to 40 bytes long."), field="key")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise Conflict(_("%(name)s already has two-step sign-in set up.") % {"name": user}, field="key")
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), key=key.hex(), confirmed=True)
+    audit.record(actor=actor, verb="user.2fa_enabled", obj=user, method="known_key")
+    return device
+
+
 def verify_totp(*, user: User, token: str) -> TOTPDevice:
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token.strip()):
