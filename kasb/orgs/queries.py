@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from kasb.core.permissions import Cap, Grant, Principal, Role
 
@@ -80,3 +80,33 @@ def partners_for(principal: Principal, cap: Cap) -> QuerySet[Organisation]:
 
 def memberships_of(organisation: Organisation) -> QuerySet[Membership]:
     return Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__full_name")
+
+
+def can_manage(principal: Principal, organisation: Organisation) -> bool:
+    """Whether `principal` may change `organisation`, its members and its API keys (as the services check)."""
+    if principal.is_superuser:
+        return True
+    return principal.can(Cap.MANAGE_ORGANISATION) and \
+        organisation.partner_id in partner_ids(principal, Cap.MANAGE_ORGANISATION)
+
+
+def can_manage_api_keys(principal: Principal, organisation: Organisation) -> bool:
+    return (organisation.kind in (Organisation.Kind.CLIENT, Organisation.Kind.EMPLOYER)
+            and principal.can(Cap.MANAGE_API_KEYS) and can_manage(principal, organisation))
+
+
+def organisations_under(partner: Organisation) -> QuerySet[Organisation]:
+    """A partner's centres, clients, employers, donors and financial service providers."""
+    return Organisation.objects.filter(parent=partner).select_related("area").order_by("kind", "name")
+
+
+def api_keys_of(organisation: Organisation) -> QuerySet[ApiKey]:
+    """Live keys first, newest first."""
+    return ApiKey.objects.filter(organisation=organisation).select_related("created_by").order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at")
+
+
+def partners_managed_by(principal: Principal) -> QuerySet[Organisation]:
+    """Active partners under which `principal` may add centres, partner organisations and staff."""
+    qs = Organisation.objects.filter(kind=Organisation.Kind.PARTNER, is_active=True).order_by("name")
+    return qs if principal.is_superuser else qs.filter(pk__in=partner_ids(principal, Cap.MANAGE_ORGANISATION))

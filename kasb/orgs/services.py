@@ -6,7 +6,9 @@ import hashlib
 import secrets
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from kasb.accounts.models import User
 from kasb.accounts.services import create_user
 from kasb.core import audit
 from kasb.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kasb.core.permissions import Cap, Principal, Role, require
+from kasb.core.permissions import CAPABILITIES, Cap, Principal, Role, require
 from kasb.core.sms import send_sms
 
 from .countries import is_country
@@ -36,6 +38,14 @@ def _check_place(country: str, area: Area | None) -> None:
                                field="country")
     if area is not None and area.country != country.upper():
         raise ValidationFailed(_("%(area)s is not in the country chosen.") % {"area": area.name}, field="area")
+
+
+def _check_email(email: str) -> None:
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(_("Enter an e-mail address like name@example.org."), field="email") from exc
 
 
 def _may_manage(principal: Principal, partner_id: int | None) -> None:
@@ -64,13 +74,62 @@ def create_organisation(*, actor: Principal, kind: str, name: str, country: str,
                                    field="parent")
         _may_manage(actor, parent.pk)
     _check_place(country, area)
+    _check_email(email.strip())
     if Organisation.objects.filter(parent=parent, kind=kind, name__iexact=name).exists():
         raise Conflict(_("There is already an organisation of this kind called “%(name)s”.") % {"name": name},
                        field="name")
     org = Organisation.objects.create(kind=kind, name=name, country=country.upper(), area=area, parent=parent,
-                                      locality=locality, in_camp=in_camp, email=email, phone=phone)
+                                      locality=locality.strip(), in_camp=in_camp, email=email.strip(),
+                                      phone=phone.strip())
     audit.record(actor=actor.user, verb="organisation.created", obj=org, kind=kind)
     return org
+
+
+@transaction.atomic
+def update_organisation(*, actor: Principal, organisation: Organisation, name: str, country: str,
+                        area: Area | None = None, locality: str = "", in_camp: bool = False, email: str = "",
+                        phone: str = "") -> Organisation:
+    """Change an organisation's name, place and contact details. Its kind and partner stay as they are."""
+    _may_manage(actor, organisation.partner_id)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("Give the organisation a name."), field="name")
+    _check_place(country, area)
+    _check_email(email.strip())
+    if Organisation.objects.filter(parent=organisation.parent_id, kind=organisation.kind,
+                                   name__iexact=name).exclude(pk=organisation.pk).exists():
+        raise Conflict(_("There is already an organisation of this kind called “%(name)s”.") % {"name": name},
+                       field="name")
+    changes = {"name": name, "country": country.upper(), "area_id": area.pk if area else None,
+               "locality": locality.strip(), "in_camp": in_camp, "email": email.strip(), "phone": phone.strip()}
+    changed = sorted(field for field, value in changes.items() if getattr(organisation, field) != value)
+    Organisation.objects.filter(pk=organisation.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    organisation.area = area
+    if changed:
+        audit.record(actor=actor.user, verb="organisation.updated", obj=organisation, fields=changed)
+    return organisation
+
+
+@transaction.atomic
+def set_organisation_active(*, actor: Principal, organisation: Organisation, active: bool) -> Organisation:
+    """Deactivate an organisation (its staff lose the roles they hold there) or bring it back.
+
+    Nothing is deleted: participants, work and payments recorded against it stay for reports.
+    """
+    if organisation.kind == Organisation.Kind.PARTNER:
+        if not actor.is_superuser:
+            raise PermissionDenied(_("Only a platform administrator can deactivate or reactivate an "
+                                     "implementing partner."))
+    else:
+        _may_manage(actor, organisation.partner_id)
+    if organisation.is_active != active:
+        Organisation.objects.filter(pk=organisation.pk).update(is_active=active)
+        organisation.is_active = active
+        audit.record(actor=actor.user, verb="organisation.reactivated" if active else "organisation.deactivated",
+                     obj=organisation)
+    return organisation
 
 
 @transaction.atomic
@@ -79,6 +138,8 @@ def add_member(*, actor: Principal, organisation: Organisation, role: str, full_
                set_password_url: str | None = None) -> Membership:
     """Give someone a role in an organisation, creating their sign-in and inviting them if new."""
     _may_manage(actor, organisation.partner_id)
+    if role not in Role.values:
+        raise ValidationFailed(_("Choose a role."), field="role")
     if role not in ROLES_BY_KIND.get(organisation.kind, frozenset()):
         raise ValidationFailed(_("A %(kind)s cannot have a %(role)s.") % {
             "kind": organisation.get_kind_display(), "role": Role(role).label}, field="role")
@@ -114,6 +175,10 @@ def send_invitation(*, user: User, organisation: Organisation, base_url: str | N
 @transaction.atomic
 def remove_member(*, actor: Principal, membership: Membership) -> None:
     _may_manage(actor, membership.organisation.partner_id)
+    if (not actor.is_superuser and membership.user_id == getattr(actor.user, "pk", None)
+            and Cap.MANAGE_ORGANISATION in CAPABILITIES.get(membership.role, frozenset())):
+        raise PermissionDenied(_("You cannot remove your own role as %(role)s. Ask another programme manager "
+                                 "or a platform administrator.") % {"role": membership.get_role_display()})
     audit.record(actor=actor.user, verb="membership.removed", obj=membership, role=membership.role,
                  user=membership.user_id)
     membership.delete()
@@ -140,9 +205,12 @@ def issue_api_key(*, actor: Principal, organisation: Organisation, name: str) ->
 
 @transaction.atomic
 def revoke_api_key(*, actor: Principal, key: ApiKey) -> None:
+    """Stop a key working at once. The key stays listed, marked revoked, for the record."""
+    require(actor, Cap.MANAGE_API_KEYS)
     _may_manage(actor, key.organisation.partner_id)
-    if key.revoked_at is None:
-        ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    now = timezone.now()
+    if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now):
+        key.revoked_at = now
         audit.record(actor=actor.user, verb="api_key.revoked", obj=key)
 
 

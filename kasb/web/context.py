@@ -25,6 +25,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Import"), reverse("participants:import")))
     if principal.can(Cap.VIEW_ORGANISATIONS) or principal.is_superuser:
         items.append((_("Organisations"), reverse("orgs:list")))
+    elif len(principal.grants) == 1:
+        # Client and employer members see only their own organisation.
+        items.append((_("My organisation"), reverse("orgs:detail", args=[principal.grants[0].organisation_id])))
+    elif principal.grants:
+        items.append((_("My organisations"), reverse("orgs:list")))
     if principal.participant_id and Role.PARTICIPANT in principal.roles:
         items.append((_("My record"), reverse("participants:me")))
     return {"nav": items}
