@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasb.core import audit
@@ -63,15 +65,22 @@ def sign_in(*, request: HttpRequest | None, identifier: str, password: str) -> U
         return user
     known = find_user(identifier)
     if known is not None:
+        if not known.is_locked():
+            _record_failure(known)
+            known.refresh_from_db(fields=["locked_until"])
         if known.is_locked():
-            raise AccountLocked(_("Too many failed sign-ins. Try again in %(minutes)d minutes or reset "
-                                  "your password.") % {"minutes": settings.KASB_LOCKOUT_MINUTES})
-        _record_failure(known)
-        known.refresh_from_db(fields=["locked_until"])
-        if known.is_locked():
-            raise AccountLocked(_("Too many failed sign-ins. Try again in %(minutes)d minutes or reset "
-                                  "your password.") % {"minutes": settings.KASB_LOCKOUT_MINUTES})
+            raise _locked(known)
     raise SignInFailed(_("That e-mail or phone number and password do not match."))
+
+
+def _locked(user: User) -> AccountLocked:
+    """The lock-out error, telling how long is actually left (not the full lock-out every time)."""
+    now = timezone.now()
+    minutes = max(1, math.ceil(((user.locked_until or now) - now).total_seconds() / 60))
+    return AccountLocked(ngettext("Too many failed sign-ins. Try again in %(minutes)d minute or reset your "
+                                  "password.",
+                                  "Too many failed sign-ins. Try again in %(minutes)d minutes or reset your "
+                                  "password.", minutes) % {"minutes": minutes})
 
 
 @transaction.atomic

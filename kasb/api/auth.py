@@ -16,6 +16,8 @@ class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer kasb_…`: acts as the key's organisation."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        if not (token.isascii() and token.isprintable()):  # real keys are; a NUL would upset PostgreSQL
+            return None
         try:
             key = authenticate_api_key(token)
         except NotFound:
@@ -32,12 +34,7 @@ class SessionAuth(NinjaSessionAuth):
         if user is None:
             return None
         principal = principal_for_user(user)
-
-
         if settings.KASB_REQUIRE_STAFF_2FA and principal.is_staff_role and not user.is_verified():
             return None
         request.principal = principal  # type: ignore[attr-defined]
         return user
-
-
-

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from kasb.core.errors import DomainError
+from kasb.core.errors import DomainError, ValidationFailed
 from kasb.orgs.api import router as orgs_router
 from kasb.participants.api import router as participants_router
 
@@ -27,12 +27,22 @@ def _error(request: HttpRequest, status: int, code: str, message: str, **extra: 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    # Bad field values are 422 whether the schema or the service finds them, so clients handle one status.
+    status = 422 if isinstance(exc, ValidationFailed) else exc.status
+    return api.create_response(request, exc.as_dict(), status=status)
+
+
+def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+    """("body", "payload", "sex") -> "sex"; ("query", "centre_id") -> "centre_id"; ("body", "payload") -> "body"."""
+    parts = [str(p) for p in loc[1:]]
+    if loc and loc[0] == "body" and parts:
+        parts = parts[1:]  # the handler's argument name, which clients never see
+    return ".".join(parts) or "body"
 
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    details = {".".join(str(p) for p in e.get("loc", [])[1:]) or "body": e.get("msg", "") for e in exc.errors}
+    details = {_field_name(e.get("loc", ())): e.get("msg", "") for e in exc.errors}
     return _error(request, 422, "validation_failed", "The request has invalid fields.", details=details)
 
 

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import field_validator
 
 from kasb.core.errors import NotFound, PermissionDenied
 from kasb.core.permissions import Cap, Principal, require
@@ -18,6 +19,7 @@ from .queries import can_view_protected, participants_visible_to
 from .vocab import Displacement, Sex
 
 router = Router(tags=["participants"])
+REFERENCE_PATTERN = r"^[0-9A-Za-z]{1,20}$"
 
 
 def _principal(request: HttpRequest) -> Principal:
@@ -99,6 +101,12 @@ class ParticipantFilter(Schema):
     registered_to: date | None = None
     q: str | None = Field(None, description="Name or reference")
 
+    @field_validator("area", "q")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # A NUL cannot be in any stored value, and PostgreSQL refuses it in a query.
+        return value.replace("\x00", "") if value else value
+
 
 def _visible(principal: Principal) -> Any:
     require(principal, Cap.VIEW_REGISTRY) if principal.participant_id is None else None
@@ -129,23 +137,28 @@ def list_participants(request: HttpRequest, filters: Query[ParticipantFilter]): 
     return qs
 
 
-def _detail(principal: Principal, participant: Participant, screen: str) -> dict[str, Any]:
-    body = ParticipantOut.from_orm(participant).dict()
-    if can_view_protected(principal, participant):
+def _detail(principal: Principal, participant: Participant, screen: str) -> Participant:
+    """The participant for ParticipantDetailOut, with `protected` filled only for roles allowed (logged).
+
+    The schema reads the model itself, so nested look-ups such as `area.code` resolve."""
+    allowed = can_view_protected(principal, participant)
+    if allowed:
         services.log_protected_access(actor=principal, participant=participant, screen=screen)
-        body["protected"] = ProtectedOut.from_orm(participant).dict()
-    return body
+    participant.protected = participant if allowed else None  # type: ignore[attr-defined]
+    return participant
 
 
 @router.get("/{reference}", response=ParticipantDetailOut)
-def get_participant(request: HttpRequest, reference: str) -> dict[str, Any]:
+def get_participant(request: HttpRequest,
+                    reference: str = Path(..., pattern=REFERENCE_PATTERN, description="e.g. P7K2M9QXA")
+                    ) -> Participant:
     principal = _principal(request)
     participant = get_object_or_404(_visible(principal), reference=reference)
     return _detail(principal, participant, "api:participant")
 
 
 @router.post("", response={201: ParticipantDetailOut})
-def create_participant(request: HttpRequest, payload: ParticipantIn) -> tuple[int, dict[str, Any]]:
+def create_participant(request: HttpRequest, payload: ParticipantIn) -> Status[Participant]:
     principal = _principal(request)
     require(principal, Cap.REGISTER_PARTICIPANTS)
     data = payload.dict()
@@ -165,4 +178,4 @@ def create_participant(request: HttpRequest, payload: ParticipantIn) -> tuple[in
         data[f"disability_{domain}"] = answer
     participant = services.register_participant(actor=principal, partner=partner, data=data,  # type: ignore[arg-type]
                                                 allow_duplicate=data.pop("allow_duplicate"))
-    return 201, _detail(principal, participant, "api:participant_created")
+    return Status(201, _detail(principal, participant, "api:participant_created"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -14,50 +15,69 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kasb.core.errors import ValidationFailed
 
 from .models import ImportJob
-from .registration import COLUMNS
+from .registration import COLUMNS, REQUIRED
 from .vocab import Displacement, Sex
 
 HEADER_ROW = 1
+# Columns error_file adds; read_rows skips them.
+ERROR_FILE_COLUMNS = ("row", "problems")
 
 
 class FileUnreadable(ValidationFailed):
     code = "file_unreadable"
 
 
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+    try:
+        sheet = load_workbook(stream, read_only=True, data_only=True).worksheets[0]
+        yield from (list(r) for r in sheet.iter_rows(values_only=True))
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file, some only while reading rows
+        raise FileUnreadable(_("This is not a readable .xlsx file.")) from exc
+
+
+def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+    # Decode the whole file first: a wrong encoding further down would otherwise stop the import half-way.
+    try:
+        text = stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileUnreadable(_("Save the CSV file as UTF-8 and upload it again.")) from exc
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""))
+    except csv.Error as exc:
+        raise FileUnreadable(_("This is not a readable .csv file: %(reason)s") % {"reason": exc}) from exc
+
+
 def read_rows(name: str, stream: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    """The header and an iterator of (spreadsheet row number, {column: value})."""
+    """The header and an iterator of (spreadsheet row number, {column: value}).
+
+    Raises FileUnreadable, at once or while iterating, when the file cannot be read. The `row` and
+    `problems` columns of an error file (see error_file) are ignored, so it can be fixed and uploaded again.
+    """
     lower = name.lower()
     if lower.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(stream, read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise FileUnreadable(_("This is not a readable .xlsx file.")) from exc
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip().lower() for h in next(rows, ())]
-        body = (list(r) for r in rows)
+        lines = _xlsx_rows(stream)
     elif lower.endswith(".csv"):
-        try:
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text)
-            header = [h.strip().lower() for h in next(reader, [])]
-        except UnicodeDecodeError as exc:
-            raise FileUnreadable(_("Save the CSV file as UTF-8 and upload it again.")) from exc
-        body = (list(r) for r in reader)
+        lines = _csv_rows(stream)
     else:
         raise FileUnreadable(_("Upload a .csv or .xlsx file."))
+    header = [str(h if h is not None else "").strip().lower() for h in next(lines, [])]
+    header = ["" if h in ERROR_FILE_COLUMNS else h for h in header]
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise FileUnreadable(_("Unknown columns: %(cols)s. Download the template to see the columns.")
                              % {"cols": ", ".join(unknown)})
-    missing = [c for c in ("given_name", "family_name", "sex", "date_of_birth") if c not in header]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise FileUnreadable(_("These columns appear more than once: %(cols)s.") % {"cols": ", ".join(twice)})
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileUnreadable(_("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)})
 
     def numbered() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, values in enumerate(body, start=HEADER_ROW + 1):
+        for number, values in enumerate(lines, start=HEADER_ROW + 1):
             if all(v is None or str(v).strip() == "" for v in values):
                 continue
-            yield number, dict(zip(header, values, strict=False))
+            yield number, {h: v for h, v in zip(header, values, strict=False) if h}
     return header, numbered()
 
 
@@ -87,13 +107,40 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A spreadsheet cell as it reads back from CSV: dates as YYYY-MM-DD, 3.0 as 3."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.date().isoformat() if isinstance(value, datetime) and not value.time() else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def error_file(job: ImportJob) -> bytes:
-    """A CSV of the rows that were not imported, each with its reasons, ready to fix and re-upload."""
+    """The rows that were not imported, as they were uploaded, with their problems: fix and upload again.
+
+    Cell values come from someone's spreadsheet, so anything a spreadsheet would run as a formula is
+    neutralised."""
+    problems: dict[int, list[str]] = {}
+    for err in job.errors:
+        problems.setdefault(err["row"], []).append(f"{err['column']}: {err['reason']}")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["row", "column", "reason"])
-    for err in job.errors:
-        writer.writerow([err["row"], neutralise(err["column"]), neutralise(err["reason"])])
+    try:
+        with job.file.open("rb") as stream:
+            header, rows = read_rows(job.original_name, stream)
+            columns = [h for h in header if h]
+            writer.writerow(["row", *columns, "problems"])
+            for number, raw in rows:
+                if number in problems:
+                    writer.writerow([number, *(neutralise(_cell(raw.get(c))) for c in columns),
+                                     neutralise("; ".join(problems[number]))])
+    except (OSError, ValidationFailed):  # the upload is gone or unreadable: list the problems alone
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "problems"])
+        for number, texts in problems.items():
+            writer.writerow([number, neutralise("; ".join(texts))])
     return out.getvalue().encode("utf-8-sig")
-
-

@@ -61,7 +61,8 @@ def _text(raw: Any) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return str(raw).strip()
+    # NUL characters come only from damaged files or hostile requests, and PostgreSQL cannot store them.
+    return str(raw).replace("\x00", "").strip()
 
 
 def _choice(raw: Any, choices: Any, column: str) -> str:

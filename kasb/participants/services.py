@@ -27,6 +27,7 @@ from .registration import Registration, Validator
 from .vocab import CONSENT_TEXT_VERSION
 
 IMPORT_BATCH = 500
+LOOKUP_CHUNK = 1000  # keys per IN (...) look-up; well under SQLite's and PostgreSQL's parameter limits
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -161,8 +162,7 @@ def process_import(*, job: ImportJob, progress_every: int = IMPORT_BATCH) -> Imp
     creator = job.created_by
     allowed = registration_centre_ids(principal_for_user(creator)) if creator else None
     validator = Validator(partner=job.partner, default_centre=job.centre, allowed_centre_ids=allowed)
-    seen_phone, seen_name = _existing_keys(job)
-    valid: list[tuple[int, Any]] = []
+    checked: list[tuple[int, Registration, str, str]] = []
     errors: list[dict[str, Any]] = []
     try:
         with job.file.open("rb") as stream:
@@ -177,31 +177,42 @@ def process_import(*, job: ImportJob, progress_every: int = IMPORT_BATCH) -> Imp
         except ValidationFailed as exc:
             errors += [{"row": number, "column": col, "reason": reason} for col, reason in exc.details.items()]
         else:
-            phone, name_dob = duplicate_keys(reg.values)
-            clash = _duplicate_reason(phone, name_dob, seen_phone, seen_name)
-            if clash:
-                errors.append({"row": number, "column": clash[0], "reason": clash[1]})
-            else:
-                seen_phone[phone] = number
-                seen_name[name_dob] = number
-                valid.append((number, reg))
+            checked.append((number, reg, *duplicate_keys(reg.values)))
         if index % progress_every == 0:
             ImportJob.objects.filter(pk=job.pk).update(processed_rows=index)
+    seen_phone, seen_name = _existing_keys(job, checked)
+    valid: list[Registration] = []
+    for number, reg, phone, name_dob in checked:
+        clash = _duplicate_reason(phone, name_dob, seen_phone, seen_name)
+        if clash:
+            errors.append({"row": number, "column": clash[0], "reason": clash[1]})
+        else:
+            seen_phone[phone] = number
+            seen_name[name_dob] = number
+            valid.append(reg)
+    errors.sort(key=lambda e: e["row"])  # stable: a row's columns stay in the order they were checked
     if errors and not job.import_valid_rows:
         return _finish(job, ImportJob.Status.FAILED, errors=errors, processed=len(rows_list))
-    imported = _save(job, [reg for _n, reg in valid])
+    imported = _save(job, valid)
     status = ImportJob.Status.PARTIAL if errors else ImportJob.Status.DONE
     return _finish(job, status, errors=errors, processed=len(rows_list), imported=imported)
 
 
-def _existing_keys(job: ImportJob) -> tuple[dict[str, Any], dict[str, Any]]:
+def _existing_keys(job: ImportJob, checked: list[tuple[int, Registration, str, str]]
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """References of registered people who share a phone or a name and birth date with a row of the file.
+
+    Looks up only the file's keys, in chunks, so the cost follows the file, not the size of the registry."""
     phones: dict[str, Any] = {}
     names: dict[str, Any] = {}
-    for ref, phone, name in Participant.objects.filter(partner=job.partner).values_list(
-            "reference", "phone_index", "name_dob_index").iterator(chunk_size=5000):
-        if phone:
-            phones[phone] = ref
-        names[name] = ref
+    people = Participant.objects.filter(partner=job.partner)
+    for found, column, keys in ((phones, "phone_index", sorted({c[2] for c in checked if c[2]})),
+                                (names, "name_dob_index", sorted({c[3] for c in checked}))):
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start:start + LOOKUP_CHUNK]
+            for ref, key in people.filter(**{f"{column}__in": chunk}).order_by("pk").values_list(
+                    "reference", column):
+                found.setdefault(key, ref)
     return phones, names
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from kasb.core.errors import DomainError
@@ -46,7 +48,8 @@ class RequireTwoFactorMiddleware:
         if match and match.url_name in OPEN_NAMES:
             return None
         if request.principal.is_staff_role:  # type: ignore[attr-defined]
-            return redirect("accounts:two_factor")
+            # Keep where they were going, so a link to a record still lands on it after the code.
+            return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
         return None
 
 
