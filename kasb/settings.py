@@ -157,6 +157,7 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "kasb_language"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["kasb.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_TZ = True
 

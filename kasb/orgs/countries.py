@@ -18,8 +18,13 @@ def country_name(code: str, lang: str | None = None) -> str:
     country = pycountry.countries.get(alpha_2=(code or "").upper())
     if country is None:
         return code
-    name = getattr(country, "common_name", None) or country.name
-    return _translator((lang or get_language() or "en").split("-")[0]).gettext(name)
+    translator = _translator((lang or get_language() or "en").split("-")[0])
+    # Catalogues key most countries by official name ("Syrian Arab Republic"), a few by common name.
+    common = getattr(country, "common_name", None)
+    if common and translator.gettext(common) != common:
+        return translator.gettext(common)
+    official = translator.gettext(country.name)
+    return common if official == country.name and common else official
 
 
 def is_country(code: str) -> bool:
