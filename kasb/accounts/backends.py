@@ -6,6 +6,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from kasb.core.crypto import blind_index
+
 from .models import User
 from .phone import looks_like_phone, normalise_phone
 
@@ -17,7 +19,7 @@ def find_user(identifier: str) -> User | None:
         return None
     if looks_like_phone(text):
         try:
-            return User.objects.filter(phone=normalise_phone(text)).first()
+            return User.objects.filter(phone_index=blind_index(normalise_phone(text))).first()
         except ValidationError:
             return None
     return User.objects.filter(email__iexact=text).first()

@@ -10,13 +10,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kasb.core.crypto import EncryptedField, blind_index
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _make(self, email: str | None, phone: str | None, password: str | None, **extra: Any) -> User:
         email = self.normalize_email(email) if email else None
-        user = self.model(email=email or None, phone=phone or None, **extra)
+        user = self.model(email=email or None, phone=phone or None, **extra)  # type: ignore[misc]
+        user.phone_index = blind_index(phone) if phone else None
         user.set_password(password) if password else user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -33,8 +36,9 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
-    phone = models.CharField(_("phone number"), max_length=20, unique=True, null=True, blank=True,
-                             help_text=_("International format, e.g. +962791234567."))
+    # A participant's sign-in phone is as sensitive as the registry's: encrypted, found by blind index.
+    phone = EncryptedField(_("phone number"), help_text=_("International format, e.g. +962791234567."))
+    phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     full_name = models.CharField(_("full name"), max_length=200)
     language = models.CharField(_("language"), max_length=8, default="en")
     is_staff = models.BooleanField(_("can use the admin site"), default=False)
@@ -52,12 +56,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         constraints = [
-            models.CheckConstraint(condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+            models.CheckConstraint(condition=models.Q(email__isnull=False) | models.Q(phone_index__isnull=False),
                                    name="user_has_email_or_phone"),
         ]
 
     def __str__(self) -> str:
         return self.full_name or self.email or self.phone or f"user {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The index follows the phone on every save so look-ups can never drift from the value.
+        self.phone_index = blind_index(self.phone) if self.phone else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_index"}
+        super().save(*args, **kwargs)
 
     @property
     def sign_in_name(self) -> str:

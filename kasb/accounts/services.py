@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasb.core import audit
+from kasb.core.crypto import blind_index
 from kasb.core.errors import Conflict, DomainError, ValidationFailed
 
 from .backends import find_user
@@ -48,7 +49,7 @@ def create_user(*, full_name: str, email: str | None = None, phone: str | None =
         raise ValidationFailed(_("Give an e-mail address or a phone number to sign in with."), field="email")
     if email and User.objects.filter(email__iexact=email).exists():
         raise Conflict(_("Someone already signs in with this e-mail address."), field="email")
-    if phone and User.objects.filter(phone=phone).exists():
+    if phone and User.objects.filter(phone_index=blind_index(phone)).exists():
         raise Conflict(_("Someone already signs in with this phone number."), field="phone")
     user = User.objects.create_user(email=email, phone=phone, password=password, full_name=full_name,
                                     language=language)
