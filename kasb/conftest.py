@@ -5,6 +5,7 @@ Everything is built through services, as the application builds it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -32,8 +33,17 @@ def _media_and_outbox(settings: Any, tmp_path: Any) -> None:
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
+def ensure_areas() -> None:
+    """Governorates and regions, as the data migration loads them (a transactional test empties them)."""
+    from django.apps import apps
+
+    if not Area.objects.exists():
+        importlib.import_module("kasb.orgs.migrations.0002_admin1_areas").load(apps, None)
+
+
 @pytest.fixture
 def root(db: Any) -> Principal:
+    ensure_areas()
     user = User.objects.create_superuser(email="root@kasb.test", password=PASSWORD, full_name="Root")
     return principal_for_user(user)
 

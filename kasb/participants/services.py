@@ -52,6 +52,16 @@ def find_duplicates(*, partner: Organisation, values: Mapping[str, Any]) -> list
     return list(match.order_by("pk")[:5])
 
 
+def lock_registry(*, partner: Organisation) -> None:
+    """Serialise registrations for one partner until the transaction ends.
+
+    Duplicates are allowed once a coordinator confirms them, so no unique constraint can stop two
+    desks registering the same person at the same moment; this row lock does. (SQLite's IMMEDIATE
+    transactions already serialise every writer.)
+    """
+    Organisation.objects.select_for_update().filter(pk=partner.pk).values_list("pk", flat=True).first()
+
+
 def build_participant(*, partner: Organisation, reg: Registration, registered_by: User | None) -> Participant:
     """An unsaved Participant from validated values (the import saves these in batches)."""
     fields = {k: v for k, v in reg.values.items() if hasattr(Participant, k)}
@@ -80,6 +90,7 @@ def register_participant(*, actor: Principal, partner: Organisation, data: Mappi
     centre = reg.values.get("centre")
     if not may_register_at(actor, partner.pk, centre.pk if centre else None):
         raise PermissionDenied(_("You cannot register participants at this centre."))
+    lock_registry(partner=partner)
     if not allow_duplicate:
         dupes = find_duplicates(partner=partner, values=reg.values)
         if dupes:
@@ -180,22 +191,26 @@ def process_import(*, job: ImportJob, progress_every: int = IMPORT_BATCH) -> Imp
             checked.append((number, reg, *duplicate_keys(reg.values)))
         if index % progress_every == 0:
             ImportJob.objects.filter(pk=job.pk).update(processed_rows=index)
-    seen_phone, seen_name = _existing_keys(job, checked)
-    valid: list[Registration] = []
-    for number, reg, phone, name_dob in checked:
-        clash = _duplicate_reason(phone, name_dob, seen_phone, seen_name)
-        if clash:
-            errors.append({"row": number, "column": clash[0], "reason": clash[1]})
-        else:
-            seen_phone[phone] = number
-            seen_name[name_dob] = number
-            valid.append(reg)
-    errors.sort(key=lambda e: e["row"])  # stable: a row's columns stay in the order they were checked
-    if errors and not job.import_valid_rows:
-        return _finish(job, ImportJob.Status.FAILED, errors=errors, processed=len(rows_list))
-    imported = _save(job, valid)
-    status = ImportJob.Status.PARTIAL if errors else ImportJob.Status.DONE
-    return _finish(job, status, errors=errors, processed=len(rows_list), imported=imported)
+    with transaction.atomic():
+        # The duplicate check and the insert hold the registry lock together, so nobody registered
+        # at the desk between the two can be imported a second time.
+        lock_registry(partner=job.partner)
+        seen_phone, seen_name = _existing_keys(job, checked)
+        valid: list[Registration] = []
+        for number, reg, phone, name_dob in checked:
+            clash = _duplicate_reason(phone, name_dob, seen_phone, seen_name)
+            if clash:
+                errors.append({"row": number, "column": clash[0], "reason": clash[1]})
+            else:
+                seen_phone[phone] = number
+                seen_name[name_dob] = number
+                valid.append(reg)
+        errors.sort(key=lambda e: e["row"])  # stable: a row's columns stay in the order they were checked
+        if errors and not job.import_valid_rows:
+            return _finish(job, ImportJob.Status.FAILED, errors=errors, processed=len(rows_list))
+        imported = _save(job, valid)
+        status = ImportJob.Status.PARTIAL if errors else ImportJob.Status.DONE
+        return _finish(job, status, errors=errors, processed=len(rows_list), imported=imported)
 
 
 def _existing_keys(job: ImportJob, checked: list[tuple[int, Registration, str, str]]
@@ -250,8 +265,6 @@ def _finish(job: ImportJob, status: str, *, errors: list[dict[str, Any]] | None 
                                                finished_at=timezone.now())
     job.refresh_from_db()
     return job
-
-
 
 
 def rotate_keys(*, batch_size: int = 500) -> int:

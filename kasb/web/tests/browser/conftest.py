@@ -9,7 +9,6 @@ every table. Each module opens one browser; each test gets a fresh context (no s
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from kasb.accounts.models import User
-from kasb.conftest import PASSWORD
+from kasb.conftest import PASSWORD, ensure_areas
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -79,12 +78,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _areas(transactional_db: Any) -> None:
     """Governorates and regions, as the data migration loads them (a previous test emptied them)."""
-    from django.apps import apps
-
-    from kasb.orgs.models import Area
-
-    if not Area.objects.exists():
-        importlib.import_module("kasb.orgs.migrations.0002_admin1_areas").load(apps, None)
+    ensure_areas()
 
 
 @pytest.fixture(autouse=True)
