@@ -117,6 +117,17 @@ def login(client: Client) -> Callable[[User], Client]:
     return do
 
 
+@pytest.fixture
+def coordinator_user(member: Callable[..., User]) -> User:
+    return member(Role.COORDINATOR)
+
+
+@pytest.fixture
+def coordinator(coordinator_user: User) -> Principal:
+    """A coordinator at the Irbid centre of 'Amal Youth'."""
+    return principal_for_user(coordinator_user)
+
+
 def registration(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "given_name": "Amal", "family_name": "Haddad", "sex": "female", "date_of_birth": date(2003, 5, 14),

@@ -15,21 +15,10 @@ from hypothesis import strategies as st
 from kasb.accounts.models import User
 from kasb.conftest import registration, sign_in
 from kasb.core.permissions import Principal, Role
-from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Consent, Participant, ProtectedAccess
 from kasb.participants.services import register_participant
 
 URL = "/api/v1/participants"
-
-
-@pytest.fixture
-def coordinator_user(member: Callable[..., User]) -> User:
-    return member(Role.COORDINATOR)
-
-
-@pytest.fixture
-def coordinator(coordinator_user: User) -> Principal:
-    return principal_for_user(coordinator_user)
 
 
 @pytest.fixture

@@ -12,20 +12,8 @@ from kasb.accounts.models import User
 from kasb.accounts.services import create_user
 from kasb.conftest import PASSWORD, registration, sign_in
 from kasb.core.permissions import Principal, Role
-from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Participant
 from kasb.participants.services import link_login, register_participant
-
-
-@pytest.fixture
-def coordinator_user(member: Callable[..., User]) -> User:
-    return member(Role.COORDINATOR)
-
-
-@pytest.fixture
-def coordinator(coordinator_user: User) -> Principal:
-    """A coordinator at the Irbid centre of 'Amal Youth'."""
-    return principal_for_user(coordinator_user)
 
 
 @pytest.fixture

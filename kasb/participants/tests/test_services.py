@@ -14,11 +14,6 @@ from kasb.participants.models import Consent, Participant, ProtectedAccess
 from kasb.participants.services import log_protected_access, register_participant
 
 
-@pytest.fixture
-def coordinator(member: Any) -> Any:
-    return principal_for_user(member(Role.COORDINATOR))
-
-
 def test_register_keeps_consent_and_encrypts(world: dict[str, Any], coordinator: Any) -> None:
     p = register_participant(actor=coordinator, partner=world["partner"],
                              data=registration(centre=world["irbid"]))
