@@ -51,6 +51,11 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PARTICIPANT: frozenset(),
 }
 
+# Capabilities that only a role held at the partner itself or one of its centres can carry: an M&E
+# officer at a donor organisation sees the donor's organisations, never the partner's registry.
+PROGRAMME_ONLY = frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
+                            Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION, Cap.MANAGE_API_KEYS})
+
 # Roles that must use two-factor sign-in (everyone who works with other people's data).
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.TRAINER, Role.QA_REVIEWER, Role.PROGRAMME_MANAGER,
                          Role.FINANCE_OFFICER, Role.ME_OFFICER})
@@ -64,6 +69,8 @@ class Grant:
     organisation_id: int
     partner_id: int | None
     is_centre: bool
+    # False for a role held at a client, employer or donor: it never reaches the partner's registry.
+    in_programme: bool = True
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,11 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
 
     def can(self, cap: Cap) -> bool:
-        return self.is_superuser or any(cap in CAPABILITIES.get(g.role, ()) for g in self.grants)
+        return self.is_superuser or bool(self.grants_with(cap))
 
     def grants_with(self, cap: Cap) -> list[Grant]:
-        return [g for g in self.grants if cap in CAPABILITIES.get(g.role, ())]
+        return [g for g in self.grants if cap in CAPABILITIES.get(g.role, ())
+                and (g.in_programme or cap not in PROGRAMME_ONLY)]
 
     @property
     def is_staff_role(self) -> bool:

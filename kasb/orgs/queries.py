@@ -17,7 +17,8 @@ def principal_for_user(user: Any) -> Principal:
         return Principal()
     grants = tuple(
         Grant(role=m.role, organisation_id=m.organisation_id, partner_id=m.organisation.partner_id,
-              is_centre=m.organisation.kind == Organisation.Kind.CENTRE)
+              is_centre=m.organisation.kind == Organisation.Kind.CENTRE,
+              in_programme=m.organisation.kind in (Organisation.Kind.PARTNER, Organisation.Kind.CENTRE))
         for m in Membership.objects.filter(user=user, organisation__is_active=True).select_related("organisation")
     )
     # The reverse side of Participant.user; read by name so orgs does not import participants.
@@ -32,7 +33,7 @@ def principal_for_user(user: Any) -> Principal:
 def principal_for_api_key(key: ApiKey) -> Principal:
     org = key.organisation
     role = Role.CLIENT_MEMBER if org.kind == Organisation.Kind.CLIENT else Role.EMPLOYER_MEMBER
-    grant = Grant(role=role, organisation_id=org.pk, partner_id=org.parent_id, is_centre=False)
+    grant = Grant(role=role, organisation_id=org.pk, partner_id=org.parent_id, is_centre=False, in_programme=False)
     return Principal(user=None, grants=(grant,), api_key_id=key.pk, roles=frozenset({role}))
 
 

@@ -31,7 +31,6 @@ class ParticipantOut(Schema):
     given_name: str
     family_name: str
     sex: str
-    gender_identity: str
     centre_id: int | None
     partner_id: int
     area: str | None = Field(None, alias="area.code")
@@ -54,6 +53,7 @@ class ProtectedOut(Schema):
     phone: str | None
     id_kind: str | None
     id_number: str | None
+    gender_identity: str | None
 
 
 class ParticipantDetailOut(ParticipantOut):

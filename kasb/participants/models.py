@@ -13,7 +13,7 @@ from .vocab import Channel, Connectivity, ConsentPurpose, DeviceAccess, Educatio
 
 # Attributes that could hurt someone if leaked: encrypted at rest, shown only to roles allowed them.
 PROTECTED_FIELDS = ("date_of_birth", "nationality", "displacement_status", "disability", "phone",
-                    "id_kind", "id_number")
+                    "id_kind", "id_number", "gender_identity")
 
 
 class Participant(models.Model):
@@ -28,7 +28,6 @@ class Participant(models.Model):
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
-    gender_identity = models.CharField(_("gender identity (optional)"), max_length=60, blank=True)
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT,
                              verbose_name=_("governorate or region"))
     admin2 = models.CharField(_("district or municipality"), max_length=100, blank=True)
@@ -45,6 +44,7 @@ class Participant(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
 
     # Protected, encrypted at rest.
+    gender_identity = EncryptedField(_("gender identity (optional)"))
     date_of_birth = EncryptedField(_("date of birth"), value_type="date")
     nationality = EncryptedField(_("nationality"))
     displacement_status = EncryptedField(_("displacement status"))

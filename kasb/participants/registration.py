@@ -208,7 +208,7 @@ class Validator:
         if id_number:
             reg.values["id_number"] = id_number[:40]
             reg.values.setdefault("id_kind", IdKind.OTHER)
-        reg.values["gender_identity"] = _text(raw.get("gender_identity"))[:60]
+        reg.values["gender_identity"] = _text(raw.get("gender_identity"))[:60] or None
         reg.values["admin2"] = _text(raw.get("admin2"))[:100]
         for column, allowed in (("languages", None), ("contact_channels", set(Channel.values))):
             try:

@@ -17,6 +17,7 @@ from kasb.core import audit
 from kasb.core.crypto import blind_index
 from kasb.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kasb.core.permissions import Cap, Principal, require
+from kasb.core.services import reencrypt_fields
 from kasb.orgs.models import Organisation
 from kasb.orgs.queries import principal_for_user
 
@@ -268,19 +269,5 @@ def _finish(job: ImportJob, status: str, *, errors: list[dict[str, Any]] | None 
 
 
 def rotate_keys(*, batch_size: int = 500) -> int:
-    """Re-encrypt every protected value with the newest key. Safe to stop and run again.
-
-    Reading decrypts with whichever configured key fits; writing always encrypts with the newest.
-    """
-    count, last = 0, 0
-    while True:
-        with transaction.atomic():
-            batch = list(Participant.objects.filter(pk__gt=last).order_by("pk").only("pk", *PROTECTED_FIELDS)
-                         [:batch_size])
-            if not batch:
-                return count
-            for participant in batch:
-                Participant.objects.filter(pk=participant.pk).update(
-                    **{name: getattr(participant, name) for name in PROTECTED_FIELDS})
-            count += len(batch)
-            last = batch[-1].pk
+    """Re-encrypt every protected participant value with the newest key. Safe to stop and run again."""
+    return reencrypt_fields(model=Participant, fields=PROTECTED_FIELDS, batch_size=batch_size)

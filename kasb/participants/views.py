@@ -68,6 +68,7 @@ def _protected_view(participant: Participant) -> list[tuple[str, str]]:
         (_("Phone number"), participant.phone or ""),
         (_("ID document"), str(dict(IdKind.choices).get(participant.id_kind or "", ""))),
         (_("ID number"), participant.id_number or ""),
+        (_("Gender identity"), participant.gender_identity or ""),
         (_("Disability (Washington Group)"), _("Yes") if has_disability(answers) else _("No")),
         *[(str(label), str(labels.get(answers.get(domain, 0), "—"))) for domain, label in WG_DOMAINS],
     ]

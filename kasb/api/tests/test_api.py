@@ -78,7 +78,7 @@ def test_create_participant_with_a_staff_session(api: Client, world: dict[str, A
     assert data["protected"] == {
         "date_of_birth": "2001-02-03", "nationality": "SY", "displacement_status": "refugee",
         "disability": {"seeing": 1, "hearing": 4}, "phone": "+962795550000", "id_kind": "unhcr",
-        "id_number": "945-1"}
+        "id_number": "945-1", "gender_identity": None}
     person = Participant.objects.get(reference=data["reference"])
     assert person.registered_by == coordinator_user
     assert set(Consent.objects.filter(participant=person).values_list("purpose", flat=True)) == {

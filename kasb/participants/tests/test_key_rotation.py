@@ -35,7 +35,7 @@ def read(pk: int) -> dict[str, Any]:
 def test_rotate_keys(settings: Any, coordinator: Principal, world: dict[str, Any]) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [K1]
     person = register_participant(actor=coordinator, partner=world["partner"], data=registration(
-        centre=world["irbid"]))
+        centre=world["irbid"], gender_identity="non-binary"))
     online = register_participant(actor=coordinator, partner=world["partner"], data=registration(
         centre=world["irbid"], given_name="Noor", phone="", id_kind="", id_number="", disability_seeing="",
         disability_walking=""))

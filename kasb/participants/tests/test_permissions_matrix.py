@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kasb.conftest import PASSWORD, sign_in
 from kasb.core.permissions import Role
 from kasb.orgs.services import issue_api_key
 from kasb.participants.models import Participant, ProtectedAccess
@@ -221,3 +222,19 @@ def test_a_revoked_or_made_up_key_is_401(root: Any, world: dict[str, Any]) -> No
         response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/participants")
         assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
+
+
+def test_an_me_officer_at_a_donor_sees_nothing_of_the_registry(world: dict[str, Any], root: Any,
+                                                               people: dict[str, Participant]) -> None:
+    from kasb.orgs.services import add_member, create_organisation
+
+    donor = create_organisation(actor=root, kind="donor", name="Fund", country="JO", parent=world["partner"])
+    officer = add_member(actor=root, organisation=donor, role=Role.ME_OFFICER, full_name="Donor officer",
+                         email="donor@kasb.test").user
+    officer.set_password(PASSWORD)
+    officer.save()
+    client = sign_in(Client(), officer)
+    assert client.get("/en/participants/").status_code == 403
+    assert client.get(f"/en/participants/{people['home'].reference}/").status_code == 404
+    assert client.get("/api/v1/participants").status_code == 403
+    assert client.get("/en/organisations/").status_code == 200

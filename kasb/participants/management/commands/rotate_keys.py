@@ -1,4 +1,4 @@
-"""`kasb rotate_keys`: re-encrypt every protected participant value with the newest field key."""
+"""`kasb rotate_keys`: re-encrypt every protected value (registry and sign-in phones) with the newest key."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kasb.accounts.services import rotate_keys as rotate_user_keys
 from kasb.participants.services import rotate_keys
 
 
@@ -20,3 +21,5 @@ class Command(BaseCommand):
         count = rotate_keys(batch_size=options["batch_size"])
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted the protected fields of {count} participant records "
                                              "with the newest key."))
+        users = rotate_user_keys(batch_size=options["batch_size"])
+        self.stdout.write(self.style.SUCCESS(f"Re-encrypted the sign-in phone numbers of {users} user accounts."))
