@@ -20,9 +20,14 @@ def _manage(*args: str) -> None:
 
 
 def serve(argv: list[str]) -> None:
-    """Migrate, collect static files and run gunicorn on $PORT (default 8000)."""
+    """Migrate, collect static files and run gunicorn on $PORT (default 8000).
+
+    With several app servers, run `kasb migrate` once per release and start the servers with
+    KASB_MIGRATE_ON_START=0 so they do not race each other to migrate.
+    """
     _django_setup()
-    _manage("migrate", "--no-input", "-v", "0")
+    if os.environ.get("KASB_MIGRATE_ON_START", "1").lower() not in {"0", "false", "no", "off"}:
+        _manage("migrate", "--no-input", "-v", "0")
     _manage("collectstatic", "--no-input", "-v", "0")
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")

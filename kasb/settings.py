@@ -31,6 +31,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Behind a TLS-terminating load balancer, set KASB_HTTPS=1.
 HTTPS = env_bool("KASB_HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("KASB_HSTS_SECONDS", "31536000" if HTTPS else "0"))
@@ -166,16 +168,25 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start-up without it
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": os.environ.get("KASB_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Several app servers need one shared store for uploads: S3 or any S3-compatible service (MinIO, Ceph).
+# Install the `s3` extra and set KASB_FILE_STORAGE=storages.backends.s3.S3Storage.
+if os.environ.get("KASB_S3_BUCKET"):
+    STORAGES["default"]["OPTIONS"] = {
+        "bucket_name": os.environ["KASB_S3_BUCKET"],
+        "endpoint_url": os.environ.get("KASB_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("KASB_S3_REGION") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 KASB_IMPORT_MAX_BYTES = int(os.environ.get("KASB_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
-# Files with more rows than this run as a background task with a progress bar.
-KASB_IMPORT_INLINE_ROWS = int(os.environ.get("KASB_IMPORT_INLINE_ROWS", "200"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -213,6 +224,7 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
 SILENCED_SYSTEM_CHECKS: list[str] = []
 # Without a broker, run background tasks in a thread of the web process (the demo) or inline (tests).
 KASB_INLINE_THREADS = env_bool("KASB_INLINE_THREADS", True)

@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 
 from kasb.accounts.services import set_language as save_language
 from kasb.core.errors import ValidationFailed
+from kasb.core.health import database_answers
 from kasb.core.permissions import Cap, Role
 from kasb.orgs.queries import centres_for, organisations_visible_to
 from kasb.participants.queries import imports_visible_to, participants_visible_to
@@ -21,6 +22,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when this process serves and reaches its database, else 503."""
+    if not database_answers():
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
 
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -382,3 +382,22 @@ def test_half_signed_in_staff_can_sign_out_and_change_language(member: Any) -> N
 def test_health_check_needs_no_sign_in(db: Any) -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_health_check_reports_an_unreachable_database(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    class Unreachable:
+        def cursor(self) -> Any:
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr("kasb.core.health.connection", Unreachable())
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_health_check_is_not_redirected_to_https(db: Any) -> None:
+    assert Client().get("/healthz").status_code == 200
+    assert Client().get("/en/accounts/sign-in/").status_code == 301
