@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kasb.accounts",
     "kasb.orgs",
     "kasb.participants",
+    "kasb.payments",
     "kasb.web",
     "kasb.api",
 ]

@@ -34,17 +34,26 @@ class Cap(StrEnum):
     MANAGE_ORGANISATION = "manage_organisation"  # centres, partner organisations, staff invitations
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_ORGANISATIONS = "view_organisations"
+    VIEW_LEDGER = "view_ledger"                # trial balance, every account, reconciliation
+    MANAGE_FUNDS = "manage_funds"              # record deposits, exchanges, reservations, reversals
+    PAY_STIPENDS = "pay_stipends"              # stipends and reimbursements from a programme fund
+    PREPARE_PAYOUTS = "prepare_payouts"        # build a payout batch, import results, place holds
+    APPROVE_PAYOUTS = "approve_payouts"        # approve a batch someone else built
+    VERIFY_PAYOUT_METHODS = "verify_payout_methods"
 
 
 CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.COORDINATOR: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
-                                 Cap.IMPORT_PARTICIPANTS, Cap.VIEW_ORGANISATIONS}),
+                                 Cap.IMPORT_PARTICIPANTS, Cap.VIEW_ORGANISATIONS, Cap.PAY_STIPENDS,
+                                 Cap.VERIFY_PAYOUT_METHODS}),
     Role.TRAINER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
     Role.QA_REVIEWER: frozenset({Cap.VIEW_ORGANISATIONS}),
     Role.PROGRAMME_MANAGER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                                        Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION,
-                                       Cap.MANAGE_API_KEYS, Cap.VIEW_ORGANISATIONS}),
-    Role.FINANCE_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
+                                       Cap.MANAGE_API_KEYS, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER,
+                                       Cap.PAY_STIPENDS, Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS}),
+    Role.FINANCE_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS,
+                                     Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS, Cap.APPROVE_PAYOUTS}),
     Role.ME_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
     Role.CLIENT_MEMBER: frozenset(),
     Role.EMPLOYER_MEMBER: frozenset(),
@@ -54,7 +63,9 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
 # Capabilities that only a role held at the partner itself or one of its centres can carry: an M&E
 # officer at a donor organisation sees the donor's organisations, never the partner's registry.
 PROGRAMME_ONLY = frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
-                            Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION, Cap.MANAGE_API_KEYS})
+                            Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION, Cap.MANAGE_API_KEYS,
+                            Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS, Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS,
+                            Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS})
 
 # Roles that must use two-factor sign-in (everyone who works with other people's data).
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.TRAINER, Role.QA_REVIEWER, Role.PROGRAMME_MANAGER,

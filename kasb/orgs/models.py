@@ -114,3 +114,36 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} · {self.name} ({self.prefix}…)"
+
+
+class Programme(models.Model):
+    """A partner's programme (e.g. "Digital livelihoods, Azraq 2026"): its money rules live here.
+
+    Training cohorts, microwork projects and stipends belong to a programme; its currency is the one
+    its stipend fund and workers' earnings are kept in.
+    """
+
+    partner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="programmes",
+                                limit_choices_to={"kind": Organisation.Kind.PARTNER})
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    # Share of each client payment for work kept as the partner's fee, in basis points (250 = 2.5%).
+    platform_fee_bps = models.PositiveIntegerField(_("platform fee (basis points)"), default=0)
+    # The smallest balance, in minor units, that goes into a payout batch.
+    payout_minimum = models.PositiveBigIntegerField(_("minimum payout (minor units)"), default=0)
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="programme_unique_name_per_partner"),
+            models.CheckConstraint(condition=models.Q(platform_fee_bps__lte=5000), name="programme_fee_at_most_half"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,11 +23,12 @@ from kasb.accounts.models import User
 from kasb.accounts.services import create_user
 from kasb.core import audit
 from kasb.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kasb.core.money import Money, check_currency
 from kasb.core.permissions import CAPABILITIES, Cap, Principal, Role, require
 from kasb.core.sms import send_sms
 
 from .countries import is_country
-from .models import ROLES_BY_KIND, ApiKey, Area, Membership, Organisation
+from .models import ROLES_BY_KIND, ApiKey, Area, Membership, Organisation, Programme
 from .queries import partner_ids
 
 API_KEY_PREFIX = "kasb_"
@@ -141,8 +143,9 @@ def add_member(*, actor: Principal, organisation: Organisation, role: str, full_
     if role not in Role.values:
         raise ValidationFailed(_("Choose a role."), field="role")
     if role not in ROLES_BY_KIND.get(organisation.kind, frozenset()):
-        raise ValidationFailed(_("A %(kind)s cannot have a %(role)s.") % {
-            "kind": organisation.get_kind_display(), "role": Role(role).label}, field="role")
+        # Labels go in as quoted values, so no language has to inflect or lower-case them.
+        raise ValidationFailed(_("The role “%(role)s” is not available in an organisation of the kind “%(kind)s”.")
+                               % {"kind": organisation.get_kind_display(), "role": Role(role).label}, field="role")
     user = find_user(email or "") or find_user(phone or "")
     invited = user is None
     if user is None:
@@ -177,7 +180,7 @@ def remove_member(*, actor: Principal, membership: Membership) -> None:
     _may_manage(actor, membership.organisation.partner_id)
     if (not actor.is_superuser and membership.user_id == getattr(actor.user, "pk", None)
             and Cap.MANAGE_ORGANISATION in CAPABILITIES.get(membership.role, frozenset())):
-        raise PermissionDenied(_("You cannot remove your own role as %(role)s. Ask another programme manager "
+        raise PermissionDenied(_("You cannot remove your own role “%(role)s”. Ask another programme manager "
                                  "or a platform administrator.") % {"role": membership.get_role_display()})
     audit.record(actor=actor.user, verb="membership.removed", obj=membership, role=membership.role,
                  user=membership.user_id)
@@ -226,3 +229,34 @@ def authenticate_api_key(plaintext: str) -> ApiKey:
     return key
 
 
+
+
+@transaction.atomic
+def create_programme(*, actor: Principal, partner: Organisation, name: str, country: str, currency: str,
+                     platform_fee_bps: int = 0, payout_minimum: Money | None = None,
+                     starts_on: date | None = None, ends_on: date | None = None) -> Programme:
+    """Start a programme under an implementing partner, with the currency its money is kept in."""
+    if partner.kind != Organisation.Kind.PARTNER:
+        raise ValidationFailed(_("A programme belongs to an implementing partner."), field="partner")
+    _may_manage(actor, partner.pk)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("Give the programme a name."), field="name")
+    _check_place(country, None)
+    currency = check_currency(currency)
+    if not 0 <= platform_fee_bps <= 5000:
+        raise ValidationFailed(_("The platform fee must be between 0% and 50%."), field="platform_fee_bps")
+    minimum = payout_minimum or Money.zero(currency)
+    if minimum.currency != currency or minimum.minor < 0:
+        raise ValidationFailed(_("The minimum payout must be a positive amount in the programme's currency."),
+                               field="payout_minimum")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationFailed(_("A programme cannot end before it starts."), field="ends_on")
+    if Programme.objects.filter(partner=partner, name__iexact=name).exists():
+        raise Conflict(_("There is already a programme called “%(name)s”.") % {"name": name}, field="name")
+    programme = Programme.objects.create(partner=partner, name=name, country=country.upper(), currency=currency,
+                                         platform_fee_bps=platform_fee_bps, payout_minimum=minimum.minor,
+                                         starts_on=starts_on, ends_on=ends_on)
+    audit.record(actor=actor.user, verb="programme.created", obj=programme, currency=currency,
+                 platform_fee_bps=platform_fee_bps)
+    return programme

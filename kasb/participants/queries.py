@@ -64,3 +64,14 @@ def imports_visible_to(principal: Principal) -> QuerySet[ImportJob]:
         return qs
     partners = {g.partner_id for g in principal.grants_with(Cap.IMPORT_PARTICIPANTS)}
     return qs.filter(partner_id__in=partners, created_by=principal.user) if partners else qs.none()
+
+
+def participants_in_scope(principal: Principal, cap: Cap) -> QuerySet[Participant]:
+    """The participants `principal` may act on with `cap` (a coordinator: those of their centres)."""
+    scope = _scope(principal, cap)
+    return Participant.objects.all() if scope is None else Participant.objects.filter(scope)
+
+
+def acts_on(principal: Principal, cap: Cap, participant: Participant) -> bool:
+    scope = _scope(principal, cap)
+    return scope is None or Participant.objects.filter(scope, pk=participant.pk).exists()
