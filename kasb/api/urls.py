@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -43,17 +44,18 @@ def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     details = {_field_name(e.get("loc", ())): e.get("msg", "") for e in exc.errors}
-    return _error(request, 422, "validation_failed", "The request has invalid fields.", details=details)
+    return _error(request, 422, "validation_failed", _("The request has invalid fields."), details=details)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "not_authenticated", "Sign in or send an API key: Authorization: Bearer <key>.")
+    return _error(request, 401, "not_authenticated",
+                  _("Sign in or send an API key: Authorization: Bearer <key>."))
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "Not found.")
+    return _error(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)

@@ -189,8 +189,8 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     principal = _principal(request)
     organisation = _manageable(request, pk)
     if not ROLES_BY_KIND.get(organisation.kind):
-        raise ValidationFailed(_("Staff cannot be invited to a %(kind)s: it has no staff roles.")
-                               % {"kind": organisation.get_kind_display().lower()})
+        raise ValidationFailed(_("Staff cannot be invited to an organisation of the kind “%(kind)s”: it has no "
+                                 "staff roles.") % {"kind": organisation.get_kind_display()})
     form = MemberForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -202,8 +202,8 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _show_error(form, exc)
         else:
-            messages.success(request, _("%(name)s is now %(role)s at %(org)s. Someone new to Kasb gets a link "
-                                        "to choose a password.") % {
+            messages.success(request, _("%(name)s now has the role “%(role)s” at %(org)s. Someone new to Kasb "
+                                        "gets a link to choose a password.") % {
                 "name": membership.user, "role": membership.get_role_display(), "org": organisation.name})
             return redirect("orgs:detail", organisation.pk)
     return _page(request, "orgs/member_form.html", {"form": form, "org": organisation})
@@ -216,7 +216,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
     membership = get_object_or_404(memberships_of(organisation), pk=membership_id)
     if request.method == "POST":
         services.remove_member(actor=principal, membership=membership)
-        messages.success(request, _("%(name)s no longer has the role %(role)s at %(org)s.") % {
+        messages.success(request, _("%(name)s no longer has the role “%(role)s” at %(org)s.") % {
             "name": membership.user, "role": membership.get_role_display(), "org": organisation.name})
         return redirect("orgs:detail", organisation.pk)
     return render(request, "orgs/member_remove.html", {"org": organisation, "membership": membership})

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import field_validator
@@ -166,13 +167,13 @@ def create_participant(request: HttpRequest, payload: ParticipantIn) -> Status[P
     if data.pop("centre_id"):
         centre = Organisation.objects.filter(pk=payload.centre_id or 0, kind=Organisation.Kind.CENTRE).first()
         if centre is None:
-            raise NotFound("No such centre.", field="centre_id")
+            raise NotFound(_("No such centre."), field="centre_id")
         partner = centre.parent
     else:
         partners = partners_for(principal, Cap.REGISTER_PARTICIPANTS)
         partner = partners.filter(pk=payload.partner_id).first() if payload.partner_id else partners.first()
         if partner is None:
-            raise PermissionDenied("You cannot register participants for this partner.")
+            raise PermissionDenied(_("You cannot register participants for this partner."))
     data["centre"] = centre
     for domain, answer in (data.pop("disability") or {}).items():
         data[f"disability_{domain}"] = answer

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kasb.orgs.countries import country_choices
 from kasb.orgs.models import Area, Organisation
 
+from .languages import LANGUAGE_CHOICES
 from .vocab import (
     WG_DOMAINS,
     Channel,
@@ -23,9 +24,6 @@ from .vocab import (
     WGAnswer,
 )
 
-LANGUAGE_CHOICES = [("ar", _("Arabic")), ("en", _("English")), ("fr", _("French")), ("ru", _("Russian")),
-                    ("tg", _("Tajik")), ("fa", _("Persian / Dari")), ("ku", _("Kurdish")),
-                    ("so", _("Somali")), ("sw", _("Swahili")), ("uz", _("Uzbek"))]
 BLANK = [("", "—")]
 
 

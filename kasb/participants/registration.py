@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kasb.accounts.phone import normalise_phone
 from kasb.core.errors import ValidationFailed
@@ -175,8 +176,15 @@ class Validator:
         if dob > self.today:
             raise ValidationError(_("The date of birth is in the future."))
         if not MIN_AGE <= age <= MAX_AGE:
-            raise ValidationError(_("That makes them %(age)d years old; participants are %(min)d to %(max)d.")
-                                  % {"age": age, "min": MIN_AGE, "max": MAX_AGE})
+            # Two sentences, each with its own number, so each takes the plural form its number needs.
+            limit = (ngettext("Participants must be at least %(min)d year old.",
+                              "Participants must be at least %(min)d years old.", MIN_AGE) % {"min": MIN_AGE}
+                     if age < MIN_AGE else
+                     ngettext("Participants must be at most %(max)d year old.",
+                              "Participants must be at most %(max)d years old.", MAX_AGE) % {"max": MAX_AGE})
+            actual = ngettext("This date of birth makes them %(age)d year old.",
+                              "This date of birth makes them %(age)d years old.", age) % {"age": age}
+            raise ValidationError(f"{limit} {actual}")
         return dob
 
     @staticmethod

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kasb.accounts.models import User
 from kasb.core import audit
@@ -97,7 +98,8 @@ def register_participant(*, actor: Principal, partner: Organisation, data: Mappi
         if dupes:
             raise Conflict(
                 _("This person may already be registered: %(refs)s. Check, then confirm to register anyway.")
-                % {"refs": ", ".join(f"{d.full_name} ({d.reference})" for d in dupes)},
+                # Translators: the separator between list items (the same msgid as in Django's catalogues).
+                % {"refs": _(", ").join(f"{d.full_name} ({d.reference})" for d in dupes)},
                 code="possible_duplicate", details={"references": [d.reference for d in dupes]})
     participant = build_participant(partner=partner, reg=reg, registered_by=actor.user)
     participant.save()
@@ -158,8 +160,10 @@ def start_import(*, actor: Principal, partner: Organisation, centre: Organisatio
     if not name.lower().endswith((".csv", ".xlsx")):
         raise FileUnreadable(_("Upload a .csv or .xlsx file."))
     if len(content) > settings.KASB_IMPORT_MAX_BYTES:
-        raise FileUnreadable(_("The file is larger than %(mb)d MB; split it into smaller files.")
-                             % {"mb": settings.KASB_IMPORT_MAX_BYTES // (1024 * 1024)})
+        limit = settings.KASB_IMPORT_MAX_BYTES // (1024 * 1024)
+        raise FileUnreadable(ngettext("The file is larger than %(mb)d MB; split it into smaller files.",
+                                      "The file is larger than %(mb)d MB; split it into smaller files.", limit)
+                             % {"mb": limit})
     job = ImportJob.objects.create(partner=partner, centre=centre, created_by=actor.user, original_name=name[:200],
                                    import_valid_rows=import_valid_rows, file=ContentFile(content, name=name))
     audit.record(actor=actor.user, verb="participants.import_started", obj=job, file=name)
@@ -234,13 +238,20 @@ def _existing_keys(job: ImportJob, checked: list[tuple[int, Registration, str, s
 
 def _duplicate_reason(phone: str, name_dob: str, phones: dict[str, Any], names: dict[str, Any]
                       ) -> tuple[str, str] | None:
-    def where(found: Any) -> str:
-        return (_("row %(row)d of this file") % {"row": found} if isinstance(found, int)
-                else _("participant %(ref)s") % {"ref": found})
+    """The column and a whole sentence for each case, so translators never assemble one from pieces.
+
+    `phones` and `names` map a key to the row of this file (an int) or the reference of a registered
+    participant (a str) that already has it."""
     if phone and phone in phones:
-        return "phone", _("Same phone number as %(where)s.") % {"where": where(phones[phone])}
+        found = phones[phone]
+        if isinstance(found, int):
+            return "phone", _("Same phone number as row %(row)d of this file.") % {"row": found}
+        return "phone", _("Same phone number as participant %(ref)s.") % {"ref": found}
     if name_dob in names:
-        return "date_of_birth", _("Same name and date of birth as %(where)s.") % {"where": where(names[name_dob])}
+        found = names[name_dob]
+        if isinstance(found, int):
+            return "date_of_birth", _("Same name and date of birth as row %(row)d of this file.") % {"row": found}
+        return "date_of_birth", _("Same name and date of birth as participant %(ref)s.") % {"ref": found}
     return None
 
 

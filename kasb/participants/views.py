@@ -20,6 +20,7 @@ from kasb.orgs.queries import centres_for, partners_for
 from . import services, tasks
 from .forms import ImportForm, RegistrationForm, SearchForm
 from .importing import error_file, template_xlsx
+from .languages import language_names
 from .models import ImportJob, Participant
 from .queries import can_view_protected, imports_visible_to, participants_visible_to
 from .vocab import WG_DOMAINS, Displacement, IdKind, WGAnswer, has_disability
@@ -82,6 +83,7 @@ def _detail(request: HttpRequest, participant: Participant, screen: str) -> Http
         protected = _protected_view(participant)
     return render(request, "participants/detail.html", {
         "p": participant, "protected": protected, "consents": participant.consents.all(),
+        "languages": language_names(participant.languages or []),
     })
 
 

@@ -1,6 +1,7 @@
 """Django's own messages that our pages show, copied here so our catalogues carry them.
 
-Django ships no Tajik catalogue, so without these a Tajik user would see English form errors.
+Django's Tajik catalogues are incomplete (the minimum-length and several password messages are
+untranslated), so without these a Tajik user would see some form errors in English.
 Our LOCALE_PATHS catalogues take precedence over Django's, so the same msgids translate here.
 The msgids must match Django 5.2's exactly. Nothing calls this module at run time.
 """
@@ -34,4 +35,7 @@ PLURALS = [
                   "Your password must contain at least %(min_length)d characters.", 1),
     ngettext_lazy("Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
                   "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).", 1),
+    # The six-digit code field has a minimum length.
+    ngettext_lazy("Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+                  "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).", 1),
 ]

@@ -127,7 +127,12 @@ def test_no_invitations_to_an_organisation_without_staff_roles(world: dict[str, 
     bank = create_organisation(actor=root, kind="financial", name="Wallet Co", country="JO",
                                parent=world["partner"])
     assert b"/members/add/" not in manager_browser.get(f"{BASE}/{bank.pk}/").content
-    assert manager_browser.get(f"{BASE}/{bank.pk}/members/add/").status_code == 400
+    refused = manager_browser.get(f"{BASE}/{bank.pk}/members/add/")
+    assert refused.status_code == 400
+    # The kind's label goes in whole, as a quoted value: never lower-cased, so every language reads right.
+    assert "of the kind “Financial service provider”" in refused.content.decode()
+    in_russian = manager_browser.get(f"/ru/organisations/{bank.pk}/members/add/").content.decode()
+    assert "В организацию типа «Поставщик финансовых услуг» нельзя пригласить сотрудников" in in_russian
 
 
 def test_coordinator_cannot_manage_nor_see_the_other_partner(world: dict[str, Any], coordinator_browser: Client,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from kasb.accounts.models import User
 from kasb.conftest import registration, sign_in
@@ -49,10 +51,24 @@ def test_bad_answers_are_shown_beside_their_fields_and_nothing_is_saved(desk: Cl
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_phone_errors"' in html and "“12” is not a valid phone number" in html
-    assert 'id="id_date_of_birth_errors"' in html and "participants are 10 to 80" in html
+    assert 'id="id_date_of_birth_errors"' in html and "Participants must be at least 10 years old." in html
     assert "must consent to registration" in html
     assert 'value="Rania"' in html  # what was typed is kept
     assert Participant.objects.count() == 0
+
+
+def test_age_and_languages_read_naturally_in_russian(desk: Client, world: dict[str, Any]) -> None:
+    """Numbers take the noun form they need, and language codes are shown as names in the user's language."""
+    today = timezone.localdate()
+    one_year_old = today.replace(year=today.year - 1) - timedelta(days=1)
+    html = desk.post("/ru/participants/register/", form(world, date_of_birth=one_year_old.isoformat())
+                     ).content.decode()
+    assert "Участникам должно быть не менее 10 лет." in html and "возраст — 1 год." in html
+    response = desk.post("/ru/participants/register/", form(world, languages=["ar", "en"]))
+    page = desk.get(response["Location"]).content.decode()
+    assert "<bdi>Арабский, Английский</bdi>" in page and "ar, en" not in page
+    dashboard = desk.get("/ru/dashboard/").content.decode()
+    assert "участник зарегистрирован" in dashboard
 
 
 def test_a_possible_duplicate_asks_for_confirmation(desk: Client, world: dict[str, Any],
