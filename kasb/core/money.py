@@ -75,7 +75,9 @@ class Money:
             raise ValidationFailed(_("“%(value)s” is not an amount of money.") % {"value": text},
                                    code="invalid_amount", field=field)
         scaled = value.scaleb(places)
-        if scaled != scaled.to_integral_value():
+        written = value.as_tuple().exponent
+        # "12.5000" JOD is refused too: a file that writes four decimals for a three-decimal currency is wrong.
+        if scaled != scaled.to_integral_value() or (isinstance(written, int) and written < -places):
             raise ValidationFailed(
                 _("%(currency)s has %(places)s decimal places; “%(value)s” has more.")
                 % {"currency": currency.upper(), "places": places, "value": text},
