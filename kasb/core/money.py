@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .errors import ValidationFailed
 
@@ -79,7 +80,8 @@ class Money:
         # "12.5000" JOD is refused too: a file that writes four decimals for a three-decimal currency is wrong.
         if scaled != scaled.to_integral_value() or (isinstance(written, int) and written < -places):
             raise ValidationFailed(
-                _("%(currency)s has %(places)s decimal places; “%(value)s” has more.")
+                ngettext("%(currency)s has %(places)s decimal place; “%(value)s” has more.",
+                         "%(currency)s has %(places)s decimal places; “%(value)s” has more.", places)
                 % {"currency": currency.upper(), "places": places, "value": text},
                 code="too_many_decimals", field=field)
         return cls(int(scaled), currency)

@@ -10,6 +10,7 @@ with history).
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,31 @@ from kasb.core.crypto import EncryptedField
 from kasb.core.money import Money
 from kasb.orgs.models import Organisation, Programme
 from kasb.participants.models import Participant
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Books are append-only: a correction is a reversing transaction, never an edit or a deletion."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError(f"{self.model.__name__} rows are append-only; post a reversal instead")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self.model.__name__} rows are append-only; post a reversal instead")
+
+
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only; post a reversal instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{type(self).__name__} rows are append-only; post a reversal instead")
 
 
 class AccountKind(models.TextChoices):
@@ -61,7 +87,7 @@ class Account(models.Model):
         verbose_name = _("account")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(kind__in=list(NEVER_NEGATIVE)) | models.Q(balance__lte=0),
+                condition=~models.Q(kind__in=sorted(NEVER_NEGATIVE)) | models.Q(balance__lte=0),
                 name="account_never_overdrawn"),
         ]
 
@@ -93,7 +119,7 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
 
 
-class LedgerTransaction(models.Model):
+class LedgerTransaction(AppendOnly):
     """One money movement: balanced entries, who made it, why, and the key that makes a retry harmless."""
 
     partner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -121,7 +147,7 @@ class LedgerTransaction(models.Model):
         return f"#{self.pk} {self.get_kind_display()}: {self.memo}"
 
 
-class Entry(models.Model):
+class Entry(AppendOnly):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     amount = models.BigIntegerField()  # debit positive, credit negative
@@ -137,7 +163,7 @@ class Entry(models.Model):
         return f"{self.account_id} {self.amount:+d} {self.currency}"
 
 
-class Deposit(models.Model):
+class Deposit(AppendOnly):
     """Money a client (into its escrow) or a donor (into a programme's stipend fund) handed over."""
 
     partner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -190,7 +216,7 @@ class Reservation(models.Model):
         return self.label
 
 
-class Exchange(models.Model):
+class Exchange(AppendOnly):
     """A currency conversion: its own transaction, with the rate, the rate's date and where it came from."""
 
     transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="exchange")
@@ -368,7 +394,7 @@ class ResultImport(models.Model):
         return self.file_name
 
 
-class StatusChange(models.Model):
+class StatusChange(AppendOnly):
     """History of every batch and payout line move: who, when, from, to, why."""
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="history")

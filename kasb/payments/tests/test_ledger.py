@@ -210,3 +210,17 @@ def test_entries_are_never_zero_and_accounts_never_overdrawn_in_the_database(wor
     with pytest.raises(IntegrityError), transaction.atomic():
         Account.objects.filter(pk=escrow.pk).update(balance=5)
     assert Entry.objects.count() == 0
+
+
+def test_the_books_refuse_edits_and_deletions(finance: Principal, world: dict[str, Any]) -> None:
+    deposit = record_deposit(actor=finance, client=world["client"], amount=jod("5"), reference="TRF-5",
+                             received_on=date(2026, 11, 1))
+    txn = deposit.transaction
+    for attempt in (lambda: LedgerTransaction.objects.filter(pk=txn.pk).update(memo="edited"),
+                    lambda: Entry.objects.filter(transaction=txn).delete(),
+                    lambda: txn.delete(),
+                    lambda: deposit.save()):
+        with pytest.raises(TypeError):
+            attempt()
+    assert LedgerTransaction.objects.get(pk=txn.pk).memo.startswith("Deposit from Data Co")
+    assert Entry.objects.filter(transaction=txn).count() == 2
