@@ -356,6 +356,7 @@ class PayoutLine(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)  # the worker was told the outcome (once)
 
     class Meta:
         verbose_name = _("payout")

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.background import enqueue
@@ -272,10 +273,50 @@ def import_results(*, actor: Principal, batch: PayoutBatch, file_name: str, data
                                            file_sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor.user,
                                            paid=outcome[Line.PAID], failed=outcome[Line.FAILED],
                                            already_applied=outcome["already"], report=report)
+    settled = [line.pk for line, _old, new in changes if line is not None and new in (Line.PAID, Line.FAILED)]
+    if settled:
+        from ..tasks import notify_payouts  # tasks call services; import here, not at the top
+
+        enqueue(notify_payouts, settled)
     audit.record(actor=actor.user, verb="payout_results.imported", obj=imported, batch=batch.pk,
                  paid=outcome[Line.PAID], failed=outcome[Line.FAILED], already=outcome["already"],
                  not_applied=len(report))
     return imported
+
+
+# Languages a partner's participants read by default when they have no sign-in with a chosen language.
+COUNTRY_LANGUAGE = {"JO": "ar", "TN": "ar", "TJ": "tg", "RU": "ru", "FR": "fr"}
+
+
+def _message(line: PayoutLine) -> str:
+    if line.status == Line.PAID:
+        return _("Kasb: %(amount)s has been paid (payout %(id)s, %(method)s %(masked)s).") % {
+            "amount": line.money, "id": line.payout_id, "method": line.method.get_kind_display(),
+            "masked": line.method.masked}
+    return _("Kasb: your payout of %(amount)s could not be paid (%(reason)s). The money is back in your "
+             "balance.") % {"amount": line.money, "reason": line.reason}
+
+
+def notify_settled_payouts(*, line_ids: list[int]) -> int:
+    """Tell each worker by SMS that their payout was paid or failed; each line is told once, even if run twice."""
+    from kasb.core.sms import send_sms
+
+    sent = 0
+    lines = (PayoutLine.objects.filter(pk__in=line_ids, notified_at__isnull=True, status__in=[Line.PAID, Line.FAILED])
+             .select_related("participant", "participant__user", "participant__partner", "method", "method__centre"))
+    for line in lines:
+        if not PayoutLine.objects.filter(pk=line.pk, notified_at__isnull=True).update(notified_at=timezone.now()):
+            continue
+        person = line.participant
+        user = person.user
+        language = user.language if user is not None and user.language else COUNTRY_LANGUAGE.get(
+            person.partner.country, "en")
+        with override(language):
+            text = _message(line)
+        if person.phone:
+            send_sms(person.phone, text)
+            sent += 1
+    return sent
 
 
 __all__ = ["ResultFileError", "approve_batch", "cancel_batch", "create_batch", "import_results",

@@ -227,3 +227,39 @@ def test_the_bank_file_neutralises_spreadsheet_formulas(approve: Any, finance: P
                                                             provider="bank_transfer", currency="JOD"))
     (row,) = list(csv.DictReader(io.StringIO(batch.file.read().decode())))
     assert row["account_name"].startswith("'=") and row["iban"] == "JO94CBJO0010000000000131000302"
+
+
+def test_workers_are_told_the_outcome_once_in_their_language(approve: Any, finance: Principal, checker: Principal,
+                                                             three: list[Participant], world: dict[str, Any],
+                                                             settings: Any, django_capture_on_commit_callbacks: Any
+                                                             ) -> None:
+    import json
+    from pathlib import Path
+
+    from kasb.payments.services.payouts import notify_settled_payouts
+
+    batch = approve(checker, create_batch(actor=finance, partner=world["partner"], provider="mobile_money",
+                                          currency="JOD"))
+    rich = PayoutLine.objects.get(batch=batch, participant=three[0])
+    poor = PayoutLine.objects.get(batch=batch, participant=three[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        import_results(actor=finance, batch=batch, file_name="r.csv", data=result_file([
+            (rich.payout_id, "paid", "12.500", "JOD", "MM-1", ""),
+            (poor.payout_id, "failed", "3.000", "JOD", "", "Wallet not registered")]))
+    assert notify_settled_payouts(line_ids=[rich.pk, poor.pk]) == 0  # already told: a rerun sends nothing
+    messages = [json.loads(line) for line in
+                (Path(settings.SMS_FILE_PATH) / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(messages) == 2
+    by_phone = {m["to"]: m["text"] for m in messages}
+    assert rich.payout_id in by_phone[three[0].phone] and "12.500 JOD" in by_phone[three[0].phone]
+    assert "Wallet not registered" in by_phone[three[1].phone]
+    # A Jordanian partner's participants without a sign-in are written to in Arabic.
+    assert any("\u0600" <= ch <= "\u06ff" for ch in by_phone[three[0].phone]) or not _arabic_catalogue_has(
+        "Kasb: %(amount)s has been paid (payout %(id)s, %(method)s %(masked)s).")
+
+
+def _arabic_catalogue_has(msgid: str) -> bool:
+    from django.utils.translation import gettext, override
+
+    with override("ar"):
+        return gettext(msgid) != msgid
