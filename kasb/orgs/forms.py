@@ -108,3 +108,28 @@ class MemberForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Name of the key"), max_length=100,
                            help_text=_("Say where it is used, e.g. “upload script on the data server”."))
+
+
+class ProgrammeForm(forms.Form):
+    """A programme's name, place and money rules; amounts are typed as people write them ("5.000")."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    country = forms.ChoiceField(label=_("Country"))
+    currency = forms.ChoiceField(label=_("Currency"),
+                                 help_text=_("Stipends and workers' earnings are kept in this currency."))
+    platform_fee = forms.DecimalField(label=_("Platform fee (%)"), min_value=0, max_value=50, decimal_places=2,
+                                      initial=0, help_text=_("Added to what clients pay for each approved task."))
+    payout_minimum = forms.CharField(label=_("Minimum payout"), max_length=20, initial="0",
+                                     help_text=_("Balances below this wait for the next payout."))
+    starts_on = forms.DateField(label=_("Starts"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Ends"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from kasb.core.money import currency_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()  # type: ignore[attr-defined]
+        common = ["JOD", "TJS", "TND", "USD", "EUR"]
+        others = [(code, label) for code, label in currency_choices() if code not in common]
+        labels = dict(currency_choices())
+        self.fields["currency"].choices = [(code, labels[code]) for code in common] + others  # type: ignore[attr-defined]

@@ -147,3 +147,7 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def fee_percent(self) -> str:
+        return f"{self.platform_fee_bps / 100:g}"

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 
 from kasb.core.permissions import Cap, Grant, Principal, Role
 
-from .models import ApiKey, Membership, Organisation
+from .models import ApiKey, Membership, Organisation, Programme
 
 
 def principal_for_user(user: Any) -> Principal:
@@ -111,3 +111,7 @@ def partners_managed_by(principal: Principal) -> QuerySet[Organisation]:
     """Active partners under which `principal` may add centres, partner organisations and staff."""
     qs = Organisation.objects.filter(kind=Organisation.Kind.PARTNER, is_active=True).order_by("name")
     return qs if principal.is_superuser else qs.filter(pk__in=partner_ids(principal, Cap.MANAGE_ORGANISATION))
+
+
+def programmes_of(partner: Organisation) -> QuerySet[Programme]:
+    return Programme.objects.filter(partner=partner).order_by("-is_active", "name")

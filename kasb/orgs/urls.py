@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.organisation_status, name="status"),
     path("<int:pk>/members/add/", views.member_add, name="member_add"),
     path("<int:pk>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("<int:pk>/programmes/new/", views.programme_create, name="programme_new"),
     path("<int:pk>/api-keys/", views.api_keys, name="api_keys"),
     path("<int:pk>/api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
 ]

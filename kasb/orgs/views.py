@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kasb.core.errors import DomainError, PermissionDenied, ValidationFailed
+from kasb.core.money import Money
 from kasb.core.permissions import CAPABILITIES, Cap, Principal
 
 from . import services
 from .countries import country_name
-from .forms import ApiKeyForm, MemberForm, NewOrganisationForm, OrganisationForm
+from .forms import ApiKeyForm, MemberForm, NewOrganisationForm, OrganisationForm, ProgrammeForm
 from .models import ROLES_BY_KIND, Organisation
 from .queries import (
     api_keys_of,
@@ -33,6 +34,7 @@ from .queries import (
     memberships_of,
     organisations_visible_to,
     partners_managed_by,
+    programmes_of,
 )
 
 PAGE_SIZE = 100
@@ -114,8 +116,10 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and Cap.MANAGE_ORGANISATION in CAPABILITIES.get(m.role, frozenset())}
     parent_visible = organisation.parent_id is not None and organisations_visible_to(principal).filter(
         pk=organisation.parent_id).exists()
+    programmes = (list(programmes_of(organisation)) if organisation.kind == Organisation.Kind.PARTNER
+                  and (manage or principal.can(Cap.VIEW_LEDGER)) else None)
     return render(request, "orgs/detail.html", {
-        "org": organisation, "country": country_name(organisation.country), "groups": groups,
+        "org": organisation, "programmes": programmes, "country": country_name(organisation.country), "groups": groups,
         "manage": manage, "parent_visible": parent_visible,
         "members": members, "keep": keep,
         "has_roles": bool(ROLES_BY_KIND.get(organisation.kind)),
@@ -270,3 +274,27 @@ def api_key_revoke(request: HttpRequest, pk: int, key_id: int) -> HttpResponse:
 def areas(request: HttpRequest) -> HttpResponse:
     """The area select narrowed to one country's governorates or regions, for the country select (htmx)."""
     return render(request, "orgs/area_field.html", {"form": OrganisationForm(areas_in=request.GET.get("country"))})
+
+
+@login_required
+def programme_create(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = _principal(request)
+    partner = _manageable(request, pk)
+    if partner.kind != Organisation.Kind.PARTNER:
+        raise PermissionDenied(_("Programmes belong to an implementing partner."))
+    form = ProgrammeForm(request.POST or None, initial={"country": partner.country})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            minimum = Money.parse(data["payout_minimum"], data["currency"], field="payout_minimum")
+            programme = services.create_programme(
+                actor=principal, partner=partner, name=data["name"], country=data["country"],
+                currency=data["currency"], platform_fee_bps=int(data["platform_fee"] * 100),
+                payout_minimum=minimum, starts_on=data["starts_on"], ends_on=data["ends_on"])
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s is added.") % {"name": programme.name})
+            return redirect("orgs:detail", partner.pk)
+    return _page(request, "orgs/form.html", {"form": form, "title": _("Add a programme"), "org": partner,
+                                             "submit": _("Add programme")})

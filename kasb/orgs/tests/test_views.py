@@ -281,3 +281,28 @@ def test_pages_make_the_same_number_of_queries_at_any_size(world: dict[str, Any]
     large = _count(manager_browser, url)
     assert small == large
     assert manager_browser.get(url).content.decode().count("Centre 029") == 1
+
+
+def test_a_programme_manager_adds_a_programme_with_its_money_rules(member: Any, login: Any,
+                                                                   world: dict[str, Any]) -> None:
+    from kasb.core.permissions import Role
+    from kasb.orgs.models import Programme
+
+    client = login(member(Role.PROGRAMME_MANAGER))
+    url = f"/en/organisations/{world['partner'].pk}/programmes/new/"
+    bad = client.post(url, {"name": "Livelihoods", "country": "JO", "currency": "JOD", "platform_fee": "10",
+                            "payout_minimum": "5.0001"})
+    assert bad.status_code == 400 and "JOD has 3 decimal places" in bad.content.decode()
+    assert not Programme.objects.exists()
+    done = client.post(url, {"name": "Livelihoods", "country": "JO", "currency": "JOD", "platform_fee": "12.5",
+                             "payout_minimum": "5.000"})
+    assert done.status_code == 302
+    programme = Programme.objects.get()
+    assert (programme.platform_fee_bps, programme.payout_minimum, programme.currency) == (1250, 5000, "JOD")
+    page = client.get(f"/en/organisations/{world['partner'].pk}/").content.decode()
+    assert "Livelihoods" in page and "12.5%" in page
+
+
+def test_a_coordinator_cannot_add_a_programme(coordinator_user: Any, login: Any, world: dict[str, Any]) -> None:
+    response = login(coordinator_user).get(f"/en/organisations/{world['partner'].pk}/programmes/new/")
+    assert response.status_code in (403, 404)
