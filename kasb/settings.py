@@ -62,7 +62,10 @@ INSTALLED_APPS = [
     "kasb.accounts",
     "kasb.orgs",
     "kasb.participants",
+    "kasb.skills",
     "kasb.payments",
+    "kasb.training",
+    "kasb.outreach",
     "kasb.web",
     "kasb.api",
 ]
