@@ -40,18 +40,27 @@ class Cap(StrEnum):
     PREPARE_PAYOUTS = "prepare_payouts"        # build a payout batch, import results, place holds
     APPROVE_PAYOUTS = "approve_payouts"        # approve a batch someone else built
     VERIFY_PAYOUT_METHODS = "verify_payout_methods"
+    MANAGE_COURSES = "manage_courses"          # courses, modules, placement tests and their items
+    MANAGE_COHORTS = "manage_cohorts"          # cohorts, sessions, enrolments, equipment loans, tuition
+    TAKE_ATTENDANCE = "take_attendance"        # rosters and assessments of cohorts one trains
+    ISSUE_CERTIFICATES = "issue_certificates"  # complete enrolments, issue and revoke certificates
+    MANAGE_CALLS = "manage_calls"              # calls for applicants and their targets
+    SELECT_APPLICANTS = "select_applicants"    # rate, select, waitlist and reject applications
 
 
 CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.COORDINATOR: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                                  Cap.IMPORT_PARTICIPANTS, Cap.VIEW_ORGANISATIONS, Cap.PAY_STIPENDS,
-                                 Cap.VERIFY_PAYOUT_METHODS}),
-    Role.TRAINER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
+                                 Cap.VERIFY_PAYOUT_METHODS, Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE,
+                                 Cap.ISSUE_CERTIFICATES, Cap.SELECT_APPLICANTS}),
+    Role.TRAINER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.TAKE_ATTENDANCE}),
     Role.QA_REVIEWER: frozenset({Cap.VIEW_ORGANISATIONS}),
     Role.PROGRAMME_MANAGER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                                        Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION,
                                        Cap.MANAGE_API_KEYS, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER,
-                                       Cap.PAY_STIPENDS, Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS}),
+                                       Cap.PAY_STIPENDS, Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS,
+                                       Cap.MANAGE_COURSES, Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE,
+                                       Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS, Cap.SELECT_APPLICANTS}),
     Role.FINANCE_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS,
                                      Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS, Cap.APPROVE_PAYOUTS}),
     Role.ME_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
@@ -65,7 +74,9 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
 PROGRAMME_ONLY = frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                             Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION, Cap.MANAGE_API_KEYS,
                             Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS, Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS,
-                            Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS})
+                            Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS, Cap.MANAGE_COURSES,
+                            Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE, Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS,
+                            Cap.SELECT_APPLICANTS})
 
 # Roles that must use two-factor sign-in (everyone who works with other people's data).
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.TRAINER, Role.QA_REVIEWER, Role.PROGRAMME_MANAGER,
