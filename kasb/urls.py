@@ -15,5 +15,10 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("kasb.accounts.urls")),
     path("organisations/", include("kasb.orgs.urls")),
     path("participants/", include("kasb.participants.urls")),
+    path("payments/", include("kasb.payments.urls")),
+    path("training/", include("kasb.training.urls")),
+    path("outreach/", include("kasb.outreach.urls")),
+    path("apply/", include("kasb.outreach.urls_public")),
+    path("verify/", include("kasb.training.urls_verify")),
     path("admin/", admin.site.urls),
 )
