@@ -13,11 +13,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from kasb.core.errors import DomainError, ValidationFailed
 from kasb.orgs.api import router as orgs_router
 from kasb.participants.api import router as participants_router
+from kasb.payments.api import router as payments_router
 
 from .auth import ApiKeyAuth, SessionAuth
 
 api = NinjaAPI(title="Kasb API", version="1", urls_namespace="api-v1",
-               description="Organisations, centres and the participant registry. Authenticate with "
+               description="Organisations, centres, the participant registry and payments. Authenticate with "
                            "`Authorization: Bearer <key>` (an organisation's API key) or a signed-in session.",
                auth=[ApiKeyAuth(), SessionAuth()], docs_url="/docs")
 
@@ -65,3 +66,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", orgs_router)
 api.add_router("/participants", participants_router)
+api.add_router("/payments", payments_router)

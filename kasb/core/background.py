@@ -33,4 +33,5 @@ def enqueue(task: Any, *args: Any) -> None:
         else:
             task.apply(args=args, throw=True)
 
-    transaction.on_commit(send)
+    # robust: a failure after commit is logged, never reported to a user as if their action failed.
+    transaction.on_commit(send, robust=True)

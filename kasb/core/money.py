@@ -49,6 +49,10 @@ def currency_choices() -> list[tuple[str, str]]:
     return sorted((c.alpha_3, f"{c.alpha_3} — {c.name}") for c in pycountry.currencies if is_currency(c.alpha_3))
 
 
+# Far above any payment Kasb makes, and safely inside a 64-bit database column.
+MAX_MINOR = 10**15
+
+
 @dataclass(frozen=True, order=False)
 class Money:
     """An amount in integer minor units of one currency. Arithmetic across currencies is an error."""
@@ -84,6 +88,9 @@ class Money:
                          "%(currency)s has %(places)s decimal places; “%(value)s” has more.", places)
                 % {"currency": currency.upper(), "places": places, "value": text},
                 code="too_many_decimals", field=field)
+        if abs(scaled) > MAX_MINOR:
+            raise ValidationFailed(_("“%(value)s” is too large an amount.") % {"value": text},
+                                   code="amount_too_large", field=field)
         return cls(int(scaled), currency)
 
     @classmethod

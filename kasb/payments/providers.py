@@ -91,7 +91,14 @@ def read_result_csv(data: bytes) -> list[ResultRow]:
     except UnicodeDecodeError:
         raise ResultFileError(_("The result file is not UTF-8 text. Save it as CSV (UTF-8) and upload it again."),
                               details=[{"row": None, "column": None, "reason": "encoding"}]) from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_rows(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ResultFileError(_("The result file is not a readable CSV file: %(problem)s") % {"problem": exc},
+                              details=[{"row": None, "column": None, "reason": str(exc)}]) from None
+
+
+def _read_rows(reader: csv.DictReader[str]) -> list[ResultRow]:
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [col for col in RESULT_COLUMNS[:4] if col not in header]
     if missing:

@@ -141,11 +141,19 @@ def accounts_visible_to(principal: Principal) -> QuerySet[Account]:
                         Cap.VIEW_LEDGER)
 
 
+def with_totals(qs: QuerySet[PayoutBatch]) -> QuerySet[PayoutBatch]:
+    """Each batch with the number and total of its payouts that were or will be sent."""
+    return qs.annotate(line_count=Count("lines", filter=~Q(lines__status=PayoutLine.Status.DROPPED)),
+                       total=Sum("lines__amount", filter=~Q(lines__status=PayoutLine.Status.DROPPED)))
+
+
+def batches_in_scope(principal: Principal, cap: Cap) -> QuerySet[PayoutBatch]:
+    qs = with_totals(PayoutBatch.objects.select_related("created_by", "approved_by"))
+    return _in_partners(qs, principal, cap).order_by("-pk")
+
+
 def batches_visible_to(principal: Principal) -> QuerySet[PayoutBatch]:
-    qs = PayoutBatch.objects.select_related("created_by", "approved_by").annotate(
-        line_count=Count("lines", filter=~Q(lines__status=PayoutLine.Status.DROPPED)),
-        total=Sum("lines__amount", filter=~Q(lines__status=PayoutLine.Status.DROPPED)))
-    return _in_partners(qs, principal, Cap.VIEW_LEDGER).order_by("-pk")
+    return batches_in_scope(principal, Cap.VIEW_LEDGER)
 
 
 def batch_lines(batch: PayoutBatch) -> QuerySet[PayoutLine]:

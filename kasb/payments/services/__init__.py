@@ -14,11 +14,40 @@ from .funding import (
 )
 from .ledger import InsufficientFunds, Leg, post, reverse, worker_account
 from .methods import add_payout_method, decide_payout_method, lift_hold, place_hold, retire_payout_method
-from .payouts import approve_batch, cancel_batch, create_batch, import_results, produce_batch_file
+from .payouts import (
+    approve_batch,
+    cancel_batch,
+    create_batch,
+    import_results,
+    produce_batch_file,
+    record_file_download,
+)
 
 __all__ = [
-    "InsufficientFunds", "Leg", "add_payout_method", "approve_batch", "cancel_batch", "correct_transaction",
-    "create_batch", "decide_payout_method", "exchange", "fund_programme", "import_results", "lift_hold",
-    "may_act_for_partner", "pay_from_reservation", "pay_stipend", "place_hold", "post", "produce_batch_file",
-    "record_deposit", "release", "reservation_for", "reserve", "retire_payout_method", "reverse", "worker_account",
+    "InsufficientFunds",
+    "Leg",
+    "add_payout_method",
+    "approve_batch",
+    "cancel_batch",
+    "correct_transaction",
+    "create_batch",
+    "decide_payout_method",
+    "exchange",
+    "fund_programme",
+    "import_results",
+    "lift_hold",
+    "may_act_for_partner",
+    "pay_from_reservation",
+    "pay_stipend",
+    "place_hold",
+    "post",
+    "produce_batch_file",
+    "record_deposit",
+    "record_file_download",
+    "release",
+    "reservation_for",
+    "reserve",
+    "retire_payout_method",
+    "reverse",
+    "worker_account",
 ]

@@ -99,6 +99,9 @@ def create_batch(*, actor: Principal, partner: Organisation, provider: str, curr
 @transaction.atomic
 def cancel_batch(*, actor: Principal, batch: PayoutBatch, reason: str) -> None:
     may_act_for_partner(actor, Cap.PREPARE_PAYOUTS, batch.partner_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the batch is cancelled."), field="reason")
     if not PayoutBatch.objects.filter(pk=batch.pk, status=Batch.DRAFT).update(status=Batch.CANCELLED):
         raise Conflict(_("Only a draft batch can be cancelled; this one has been approved."), code="not_draft")
     PayoutLine.objects.filter(batch=batch, status=Line.PENDING).update(status=Line.DROPPED,
@@ -160,6 +163,12 @@ def approve_batch(*, actor: Principal, batch: PayoutBatch) -> PayoutBatch:
         enqueue(produce_task, batch.pk)
     batch.refresh_from_db()
     return batch
+
+
+def record_file_download(*, actor: Principal, batch: PayoutBatch) -> None:
+    """The provider file holds wallet numbers, IBANs and names: who downloaded it is recorded."""
+    may_act_for_partner(actor, Cap.PREPARE_PAYOUTS, batch.partner_id)
+    audit.record(actor=actor.user, verb="payout_batch.file_downloaded", obj=batch, sha256=batch.file_sha256)
 
 
 def file_lines(batch: PayoutBatch) -> list[PayoutLine]:
@@ -236,8 +245,10 @@ def _settle(line: PayoutLine, row: ResultRow, actor: Any) -> str:
     # One key per payout id for either outcome: a payout is settled once.
     post(partner_id=batch.partner_id, kind=kind, idempotency_key=f"payout:{line.payout_id}:settled", legs=legs,
          memo=memo, actor=actor, purpose=("payments.payout", line.payout_id))
-    PayoutLine.objects.filter(pk=line.pk, status=Line.IN_TRANSIT).update(
-        status=target, reason=row.reason, provider_reference=row.provider_reference, settled_at=timezone.now())
+    if not PayoutLine.objects.filter(pk=line.pk, status=Line.IN_TRANSIT).update(
+            status=target, reason=row.reason, provider_reference=row.provider_reference, settled_at=timezone.now()):
+        # A concurrent import of the same file settled it first (`post` returned its transaction): not applied twice.
+        return "already"
     return str(target)
 
 
@@ -320,4 +331,4 @@ def notify_settled_payouts(*, line_ids: list[int]) -> int:
 
 
 __all__ = ["ResultFileError", "approve_batch", "cancel_batch", "create_batch", "import_results",
-           "produce_batch_file"]
+           "produce_batch_file", "record_file_download"]

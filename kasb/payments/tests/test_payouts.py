@@ -263,3 +263,21 @@ def _arabic_catalogue_has(msgid: str) -> bool:
 
     with override("ar"):
         return gettext(msgid) != msgid
+
+
+@pytest.mark.parametrize("data", [b"payout_id,status,amount,currency\r\nKP1,paid,1\r000,JOD\n",
+                                  b"payout_id,status,amount,currency\n\"KP1,paid,1.000,JOD\n"])
+def test_broken_csv_is_a_clear_error_not_a_crash(approve: Any, finance: Principal, checker: Principal,
+                                                 three: list[Participant], world: dict[str, Any], data: bytes) -> None:
+    batch = approve(checker, create_batch(actor=finance, partner=world["partner"], provider="mobile_money",
+                                          currency="JOD"))
+    with pytest.raises(ResultFileError):
+        import_results(actor=finance, batch=batch, file_name="x.csv", data=data)
+
+
+def test_absurd_amounts_are_refused() -> None:
+    from kasb.core.money import Money
+
+    with pytest.raises(ValidationFailed) as error:
+        Money.parse("1e30", "JOD")
+    assert error.value.code == "amount_too_large"
