@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
@@ -38,6 +38,7 @@ from .queries import (
     result_imports_of,
     statement_page,
     trial_balance_by_kind,
+    with_totals,
     worker_accounts,
 )
 
@@ -276,13 +277,6 @@ def _batch(principal: Principal, batch_id: int, cap: Cap) -> PayoutBatch:
     return batch
 
 
-def _with_totals(qs: QuerySet[PayoutBatch]) -> QuerySet[PayoutBatch]:
-    """As batches_visible_to annotates them: lines and total that are (or will be) sent."""
-    sent = ~Q(lines__status=PayoutLine.Status.DROPPED)
-    return qs.select_related("created_by", "approved_by").annotate(
-        line_count=Count("lines", filter=sent), total=Sum("lines__amount", filter=sent))
-
-
 # --- finance: batches ---------------------------------------------------------------------------------
 
 class PayoutBatchOut(Schema):
@@ -398,7 +392,7 @@ def _line(line: PayoutLine) -> PayoutLineOut:
 
 def _detail(batch_id: int, line_offset: int = 0, line_limit: int = 500) -> PayoutBatch:
     """The batch with its totals, one page of lines and its result imports (scope already checked)."""
-    batch = _with_totals(PayoutBatch.objects.filter(pk=batch_id)).get()
+    batch = with_totals(PayoutBatch.objects.filter(pk=batch_id)).get()
     lines = list(batch_lines(batch)[line_offset:line_offset + line_limit + 1])
     batch.line_page = [_line(line) for line in lines[:line_limit]]  # type: ignore[attr-defined]
     batch.next_line_offset = line_offset + line_limit if len(lines) > line_limit else None  # type: ignore[attr-defined]
@@ -478,6 +472,7 @@ def batch_file(request: HttpRequest, batch_id: int = Path(..., ge=1, le=MAX_ID))
     except FileNotFoundError:
         raise Conflict(_("The stored file is missing. Produce it again from the batch's page: the payout ids "
                          "stay the same."), code="file_missing") from None
+    services.record_file_download(actor=_principal(request), batch=batch)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-{batch.provider}.{extension}"'
     response["X-Content-SHA256"] = batch.file_sha256
