@@ -210,5 +210,6 @@ class CashPickupList(Provider):
         by_centre: dict[str, list[PayoutLine]] = {}
         for line in lines:
             by_centre.setdefault(line.method.centre.name if line.method.centre else "", []).append(line)
-        return render_pdf("payments/pdf/cash_pickup.html",
-                          {"batch": batch, "centres": sorted(by_centre.items())})
+        centres = [(name, rows, Money(sum(line.amount for line in rows), batch.currency))
+                   for name, rows in sorted(by_centre.items())]
+        return render_pdf("payments/pdf/cash_pickup.html", {"batch": batch, "centres": centres})

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasb.core import audit
-from kasb.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kasb.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kasb.core.money import Money
 from kasb.core.permissions import Cap, Principal, require
 from kasb.orgs.models import Organisation, Programme
@@ -33,6 +34,18 @@ from .ledger import (
     stipend_fund,
     worker_account,
 )
+
+
+def _deposit_post(**kwargs: Any) -> LedgerTransaction:
+    """Post a deposit; the same reference with a different amount is a mistake to point at, not a crash."""
+    try:
+        return post(**kwargs)
+    except Conflict as exc:
+        if exc.code != "idempotency_key_reused":
+            raise
+        raise ValidationFailed(_("This reference was already recorded with a different amount. Check the slip, "
+                                 "or correct the earlier deposit first."), field="reference",
+                               code="reference_reused") from None
 
 
 def may_act_for_partner(actor: Principal, cap: Cap, partner_id: int | None) -> None:
@@ -70,7 +83,7 @@ def record_deposit(*, actor: Principal, client: Organisation, amount: Money, ref
     reference, received_on = _check_reference(reference), _check_date(received_on)
     partner_id = client.parent_id
     assert partner_id is not None
-    txn = post(partner_id=partner_id, kind=TransactionKind.DEPOSIT,
+    txn = _deposit_post(partner_id=partner_id, kind=TransactionKind.DEPOSIT,
                idempotency_key=f"deposit:{client.pk}:{amount.currency}:{reference}",
                legs=[Leg.debit(funds_held(partner_id, amount.currency), amount),
                      Leg.credit(escrow_account(client, amount.currency), amount)],
@@ -96,7 +109,7 @@ def fund_programme(*, actor: Principal, programme: Programme, amount: Money, ref
             _("This programme keeps its fund in %(currency)s; record an exchange first.")
             % {"currency": programme.currency}, code="currency_mismatch", field="currency")
     reference, received_on = _check_reference(reference), _check_date(received_on)
-    txn = post(partner_id=programme.partner_id, kind=TransactionKind.DEPOSIT,
+    txn = _deposit_post(partner_id=programme.partner_id, kind=TransactionKind.DEPOSIT,
                idempotency_key=f"fund:{programme.pk}:{reference}",
                legs=[Leg.debit(funds_held(programme.partner_id, amount.currency), amount),
                      Leg.credit(stipend_fund(programme), amount)],

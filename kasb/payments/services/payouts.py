@@ -131,7 +131,7 @@ def approve_batch(*, actor: Principal, batch: PayoutBatch) -> PayoutBatch:
     """The checker approves: every line's money moves from the worker's balance to 'in transit', in one transaction."""
     may_act_for_partner(actor, Cap.APPROVE_PAYOUTS, batch.partner_id)
     if actor.user is None or actor.user.pk == batch.created_by_id:
-        raise PermissionDenied(_("A different person must approve the batch they did not build."),
+        raise PermissionDenied(_("You built this batch, so someone else must approve it."),
                                code="maker_checker")
     now = timezone.now()
     if not PayoutBatch.objects.filter(pk=batch.pk, status=Batch.DRAFT).update(
@@ -190,7 +190,8 @@ def produce_batch_file(*, batch_id: int) -> PayoutBatch:
     with transaction.atomic():
         PayoutBatch.objects.filter(pk=batch.pk).update(file=stored, file_sha256=digest,
                                                        file_produced_at=timezone.now())
-        PayoutBatch.objects.filter(pk=batch.pk, status=Batch.APPROVED).update(status=Batch.SENT)
+        if PayoutBatch.objects.filter(pk=batch.pk, status=Batch.APPROVED).update(status=Batch.SENT):
+            _history(batch, [(None, Batch.APPROVED, Batch.SENT)], None, _("Provider file produced"))
     batch.refresh_from_db()
     return batch
 
