@@ -67,7 +67,8 @@ def move_enrolment(*, actor: Principal, enrolment: Enrolment, to: str, reason: s
         enrolment.staff_id is not None and actor.user is not None and actor.user.pk == enrolment.staff_id)
     if not (may_act_on_cohort(actor, Cap.MANAGE_COHORTS, enrolment.cohort)
             or may_act_on_cohort(actor, Cap.TAKE_ATTENDANCE, enrolment.cohort)
-            or (own and enrolment.status == S.OFFERED and to in (S.ACCEPTED, S.NO_SHOW))):
+            or (own and enrolment.status == S.OFFERED and to in (S.ACCEPTED, S.NO_SHOW))
+            or (own and enrolment.status == S.ACCEPTED and to == S.NO_SHOW)):
         raise PermissionDenied(_("You cannot change this enrolment."))
     if to not in MOVES.get(enrolment.status, frozenset()):
         raise Conflict(_("An enrolment cannot go from “%(old)s” to “%(new)s”.")
