@@ -227,6 +227,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Public pages (applications, certificate verification) are rate-limited per client address.
+# Behind load balancers, say how many proxies append to X-Forwarded-For.
+KASB_TRUSTED_PROXIES = int(os.environ.get("KASB_TRUSTED_PROXIES", "0"))
+KASB_RATE_LIMITS = {scope: int(limit) for scope, _sep, limit in
+                    (item.partition("=") for item in env_list("KASB_RATE_LIMITS")) if limit.isdigit()}
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 SILENCED_SYSTEM_CHECKS: list[str] = []

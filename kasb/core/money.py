@@ -6,6 +6,7 @@ JOD, TND, BHD, KWD, OMR, IQD and LYD have three; JPY, KRW, VND, XOF and others h
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -49,6 +50,20 @@ def currency_choices() -> list[tuple[str, str]]:
     return sorted((c.alpha_3, f"{c.alpha_3} — {c.name}") for c in pycountry.currencies if is_currency(c.alpha_3))
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d+")
+
+
+def _plain_number(text: str, field: str) -> str:
+    """Digits with a point for decimals. "1,250.500" is fine; "12,500" could mean 12.5 or 12500, so it is refused."""
+    text = text.strip().replace("\u066b", ".").replace("\u00a0", "").replace(" ", "")  # Arabic decimal sign
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            raise ValidationFailed(_("Write “%(value)s” with a point for decimals and no commas, e.g. 1250.500.")
+                                   % {"value": text}, code="ambiguous_comma", field=field)
+        text = text.replace(",", "")
+    return text
+
+
 # Far above any payment Kasb makes, and safely inside a 64-bit database column.
 MAX_MINOR = 10**15
 
@@ -70,7 +85,7 @@ class Money:
     def parse(cls, text: str | int | Decimal, currency: str, *, field: str = "amount") -> Money:
         """Read a decimal amount a person typed ("12.345" JOD) exactly; too many decimals is an error."""
         places = exponent(currency)
-        raw = str(text).strip().replace(",", "") if not isinstance(text, Decimal) else text
+        raw = _plain_number(str(text), field) if not isinstance(text, Decimal) else text
         try:
             value = Decimal(raw)
         except (InvalidOperation, ValueError):

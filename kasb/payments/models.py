@@ -111,6 +111,7 @@ class TransactionKind(models.TextChoices):
     EARNING = "earning", _("Earning")
     STIPEND = "stipend", _("Stipend")
     REIMBURSEMENT = "reimbursement", _("Reimbursement")
+    FUND_PAYMENT = "fund_payment", _("Paid from a programme fund")
     EXCHANGE = "exchange", _("Currency exchange")
     PAYOUT = "payout", _("Payout sent")
     PAYOUT_PAID = "payout_paid", _("Payout confirmed")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("test/", include("kasb.training.urls_placement")),
     path("", include("kasb.training.urls_cohorts")),
     path("certificates/", include("kasb.training.urls_certificates")),
+    path("support/", include("kasb.training.urls_support")),
 ]

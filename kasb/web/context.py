@@ -30,6 +30,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("My organisation"), reverse("orgs:detail", args=[principal.grants[0].organisation_id])))
     elif principal.grants:
         items.append((_("My organisations"), reverse("orgs:list")))
+    if principal.can(Cap.VERIFY_PAYOUT_METHODS):
+        items.append((_("Payout methods"), reverse("payments:verify")))
+    if principal.can(Cap.VIEW_LEDGER):
+        items.append((_("Finance"), reverse("payments:finance")))
+    if principal.can(Cap.MANAGE_CALLS) or principal.can(Cap.SELECT_APPLICANTS):
+        items.append((_("Calls"), reverse("outreach:calls")))
+    trains = principal.can(Cap.TAKE_ATTENDANCE) or principal.can(Cap.MANAGE_COHORTS)
+    if trains:
+        items.append((_("Cohorts"), reverse("training:cohorts")))
     if principal.participant_id and Role.PARTICIPANT in principal.roles:
         items.append((_("My record"), reverse("participants:me")))
+        items.append((_("My money"), reverse("payments:my_money")))
+        items.append((_("My learning"), reverse("training:me")))
+    elif trains:
+        # Trainers and coordinators are trained too (training of trainers).
+        items.append((_("My learning"), reverse("training:me")))
     return {"nav": items}

@@ -1,17 +1,27 @@
-"""The demo: organisations, staff for every role and ~360 participants, built through the services.
+"""The demo: organisations, staff for every role, ~360 participants and their money, built through the services.
 
 `load()` runs in one transaction as a platform administrator, so a failure leaves nothing half
 made; `is_loaded()` makes `kasb load_demo` safe to run again. Staff get a two-step sign-in device
 with a key derived from SECRET_KEY, so `kasb demo_code <email>` can print their current code.
+
+The money follows `demo_data.money_plan`: a programme per partner with a donor-funded stipend
+fund, client deposits (one in US dollars, exchanged), reservations for microwork projects,
+approved tasks paid with the platform fee, transport stipends, payout methods (most verified),
+a hold, one settled mobile-money payout batch with two failed lines and one draft bank batch.
+The books are checked at the end: a demo whose trial balance is not zero does not load.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,15 +31,51 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasb.accounts.models import User
 from kasb.accounts.services import create_user, enrol_totp_device
+from kasb.core.money import Money
 from kasb.core.permissions import STAFF_ROLES, Principal, Role
-from kasb.orgs.models import Area, Organisation
+from kasb.orgs.models import Area, Organisation, Programme
 from kasb.orgs.queries import principal_for_user
-from kasb.orgs.services import add_member, create_organisation
+from kasb.orgs.services import add_member, create_organisation, create_programme
 from kasb.participants.models import Participant
 from kasb.participants.services import link_login, register_participant
+from kasb.payments.models import LedgerTransaction, PayoutBatch, PayoutMethod, Reservation, ResultImport
+from kasb.payments.providers import RESULT_COLUMNS
+from kasb.payments.queries import batch_lines, trial_balance
+from kasb.payments.services import (
+    add_payout_method,
+    approve_batch,
+    correct_transaction,
+    create_batch,
+    decide_payout_method,
+    exchange,
+    fund_programme,
+    import_results,
+    pay_from_reservation,
+    pay_stipend,
+    place_hold,
+    produce_batch_file,
+    record_deposit,
+    release,
+    reserve,
+)
+from kasb.payments.services.ledger import drifted_accounts, escrow_account, unbalanced_transactions
 
 from . import demo_data
-from .demo_data import ADMIN_EMAIL, ADMIN_NAME, DEMO_DOMAIN, PARTICIPANT_EMAIL, STAFF, PartnerSpec, Place
+from .demo_data import (
+    ADMIN_EMAIL,
+    ADMIN_NAME,
+    BOT,
+    CLIENT_PARTNER,
+    DEMO_DOMAIN,
+    PARTICIPANT_EMAIL,
+    STAFF,
+    MethodPlan,
+    MoneyPlan,
+    PartnerSpec,
+    Place,
+    ProgrammeSpec,
+    Support,
+)
 
 DEMO_PASSWORD = "kasb-demo-2026"
 
@@ -47,12 +93,25 @@ class Login:
 
 
 @dataclass(frozen=True)
+class MoneySummary:
+    programmes: int
+    transactions: int
+    earners: int            # participants credited for approved tasks
+    paid: int               # payouts confirmed by the provider
+    failed: int             # payouts returned to the worker's balance
+    draft: int              # payouts in the batch waiting for approval
+    to_verify: int          # payout methods waiting for a coordinator
+    currencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Summary:
     partners: int
     centres: int
     organisations: int
     participants: int
     women: int
+    money: MoneySummary
     seconds: float
 
 
@@ -99,13 +158,15 @@ def load() -> Summary:
     organisations = _organisations(root)
     _staff(root, organisations)
     partner_of = {centre: organisations[partner] for centre, partner in demo_data.centre_partners().items()}
+    registrations = demo_data.people(timezone.localdate().year)
     registered = [register_participant(actor=root, partner=partner_of[data["centre"]], data=data)
-                  for data in demo_data.people(timezone.localdate().year)]
+                  for data in registrations]
     _participant_login(root, registered[0])
+    money = _money(root, organisations, registered, registrations)
     kinds = Counter(org.kind for org in organisations.values())
     return Summary(partners=kinds[Organisation.Kind.PARTNER], centres=kinds[Organisation.Kind.CENTRE],
                    organisations=len(organisations), participants=len(registered),
-                   women=sum(1 for p in registered if p.sex == "female"),
+                   women=sum(1 for p in registered if p.sex == "female"), money=money,
                    seconds=time.monotonic() - started)
 
 
@@ -144,6 +205,196 @@ def _participant_login(root: Principal, participant: Participant) -> None:
     user = create_user(full_name=participant.full_name, email=PARTICIPANT_EMAIL, password=DEMO_PASSWORD,
                        language="en", actor=root.user)
     link_login(actor=root, participant=participant, user=user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Money
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Books:
+    """What the money steps share: who acts, and what the earlier steps made."""
+
+    staff: dict[str, Principal]  # STAFF local part -> principal; "" is the administrator
+    organisations: dict[str, Organisation]
+    registered: list[Participant]
+    registrations: list[dict[str, Any]]
+    today: date
+    programmes: dict[str, Programme]
+    reservations: dict[int, Reservation]
+
+    def spec(self, partner: str) -> ProgrammeSpec:
+        return next(spec for spec in demo_data.PROGRAMMES if spec.partner == partner)
+
+    def money(self, text: str, partner: str) -> Money:
+        return Money.parse(text, self.programmes[partner].currency)
+
+    def verifier(self, person: int) -> Principal:
+        centre = self.registrations[person]["centre"]
+        local = demo_data.VERIFIERS.get(centre) or demo_data.VERIFIERS[demo_data.centre_partners()[centre]]
+        return self.staff[local]
+
+
+def _money(root: Principal, organisations: dict[str, Organisation], registered: list[Participant],
+           registrations: list[dict[str, Any]]) -> MoneySummary:
+    today = timezone.localdate()
+    plan = demo_data.money_plan(today.year, today)
+    users = {(user.email or "").split("@")[0]: user for user in User.objects.filter(
+        email__in=[spec.email for spec in STAFF] + [PARTICIPANT_EMAIL])}
+    staff = {local: principal_for_user(user) for local, user in users.items()} | {"": root}
+    books = Books(staff, organisations, registered, registrations, today, {}, {})
+    _programmes_and_funding(books)
+    _reserve(books)
+    _register_methods(books, plan.methods)
+    _approve_work(books, plan, after_payout=False)
+    transport = _pay_transport(books, plan.support)
+    finance = staff[books.spec(BOT).finance]
+    correct_transaction(actor=finance, transaction_id=transport[plan.corrected].pk,
+                        reason="The attendance register shows this person did not attend that session.")
+    place_hold(actor=finance, participant=registered[plan.hold[0]], reason=plan.hold[1])
+    results = _payout_run(books, plan)
+    _approve_work(books, plan, after_payout=True)
+    _register_methods(books, plan.replacements)
+    for project in demo_data.PROJECTS:
+        if project.finished:
+            release(actor=staff[books.spec(CLIENT_PARTNER[project.client]).finance],
+                    reservation=books.reservations[project.number],
+                    idempotency_key=f"microwork.project:{project.number}:release")
+    draft = create_batch(actor=finance, partner=organisations[BOT], provider="bank_transfer",
+                         currency=books.programmes[BOT].currency,
+                         minimum=Money(books.programmes[BOT].payout_minimum, books.programmes[BOT].currency))
+    currencies = _check_books(books)
+    return MoneySummary(programmes=len(books.programmes), transactions=LedgerTransaction.objects.count(),
+                        earners=len({e.person for e in plan.earnings}), paid=results.paid, failed=results.failed,
+                        draft=draft.lines.count(),
+                        to_verify=PayoutMethod.objects.filter(status=PayoutMethod.Status.PENDING).count(),
+                        currencies=currencies)
+
+
+def _programmes_and_funding(books: Books) -> None:
+    """Each partner's programme and its donor's grant; the clients' deposits; one exchange into dinars."""
+
+    def days_ago(n: int) -> date:
+        return books.today - timedelta(days=n)
+
+    for spec in demo_data.PROGRAMMES:
+        programme = create_programme(
+            actor=books.staff[spec.manager], partner=books.organisations[spec.partner], name=spec.name,
+            country=spec.country, currency=spec.currency, platform_fee_bps=spec.fee_bps,
+            payout_minimum=Money.parse(spec.minimum, spec.currency), starts_on=date(books.today.year, 1, 1),
+            ends_on=date(books.today.year, 12, 31))
+        books.programmes[spec.partner] = programme
+        fund_programme(actor=books.staff[spec.finance], programme=programme,
+                       amount=Money.parse(spec.grant, spec.currency), reference=spec.grant_reference,
+                       received_on=days_ago(45))
+    for deposit in demo_data.DEPOSITS:
+        record_deposit(actor=books.staff[books.spec(CLIENT_PARTNER[deposit.client]).finance],
+                       client=books.organisations[deposit.client],
+                       amount=Money.parse(deposit.amount, deposit.currency), reference=deposit.reference,
+                       received_on=days_ago(deposit.days_ago))
+    change = demo_data.EXCHANGE
+    client = books.organisations[change.client]
+    exchange(actor=books.staff[books.spec(CLIENT_PARTNER[change.client]).finance],
+             source=escrow_account(client, change.source), target=escrow_account(client, change.target),
+             amount=Money.parse(change.amount, change.source), rate=change.rate,
+             rate_date=days_ago(change.days_ago), rate_source=change.rate_source)
+
+
+def _reserve(books: Books) -> None:
+    for project in demo_data.PROJECTS:
+        partner = CLIENT_PARTNER[project.client]
+        books.reservations[project.number] = reserve(
+            actor=books.staff[books.spec(partner).finance], client=books.organisations[project.client],
+            amount=books.money(project.budget, partner), reference=f"microwork.project:{project.number}",
+            label=project.label, idempotency_key=f"microwork.project:{project.number}:reserve")
+
+
+def _register_methods(books: Books, methods: list[MethodPlan]) -> None:
+    """The worker (the demo login) or their coordinator registers; a coordinator verifies most."""
+    notes = {"wallet": "Called the number: the wallet is in the worker's name.",
+             "bank": "Checked the IBAN and name against the bank letter.",
+             "cash": "Identity document checked at the centre."}
+    for plan in methods:
+        verifier = books.verifier(plan.person)
+        actor = books.staff["participant"] if plan.by_worker else verifier
+        method = add_payout_method(actor=actor, participant=books.registered[plan.person], kind=plan.kind,
+                                   provider=plan.provider, phone=plan.phone, iban=plan.iban,
+                                   account_name=plan.account_name,
+                                   centre=books.organisations[plan.centre] if plan.centre else None)
+        if plan.verified:
+            decide_payout_method(actor=verifier, method=method, verified=True, note=notes[plan.kind])
+
+
+def _approve_work(books: Books, plan: MoneyPlan, *, after_payout: bool) -> None:
+    """What the microwork app will post when QA approves a submission: pay plus the fee, from the reservation."""
+    projects = {p.number: p for p in demo_data.PROJECTS}
+    partners = {number: CLIENT_PARTNER[p.client] for number, p in projects.items()}
+    pay = {number: books.money(p.pay, partners[number]) for number, p in projects.items()}
+    fees = {number: pay[number].share(books.programmes[partners[number]].platform_fee_bps) for number in projects}
+    reviewers = {number: books.staff[books.spec(partners[number]).reviewer] for number in projects}
+    for earning in plan.earnings:
+        if earning.after_payout != after_payout:
+            continue
+        number = earning.project
+        pay_from_reservation(actor=reviewers[number], reservation=books.reservations[number],
+                             worker=books.registered[earning.person], amount=pay[number], fee=fees[number],
+                             memo=f"Task {earning.task} approved: {projects[number].task}",
+                             purpose=("microwork.submission", str(earning.submission)),
+                             idempotency_key=f"microwork.submission:{earning.submission}:approved")
+
+
+def _pay_transport(books: Books, support: list[Support]) -> dict[Support, LedgerTransaction]:
+    paid = {}
+    for item in support:
+        participant = books.registered[item.person]
+        paid[item] = pay_stipend(
+            actor=books.staff[books.spec(item.partner).stipend_payer], programme=books.programmes[item.partner],
+            participant=participant, amount=books.money(item.amount, item.partner), memo=item.memo,
+            purpose=item.purpose, kind=item.kind,
+            idempotency_key=f"{item.purpose[0]}:{item.purpose[1]}:transport:{participant.pk}")
+    return paid
+
+
+def _payout_run(books: Books, plan: MoneyPlan) -> ResultImport:
+    """Finance builds the mobile-money batch, the manager approves it, the provider's results come back."""
+    spec, programme = books.spec(BOT), books.programmes[BOT]
+    finance, manager = books.staff[spec.finance], books.staff[spec.manager]
+    batch = create_batch(actor=finance, partner=books.organisations[BOT], provider="mobile_money",
+                         currency=programme.currency, minimum=Money(programme.payout_minimum, programme.currency))
+    batch = produce_batch_file(batch_id=approve_batch(actor=manager, batch=batch).pk)
+    lines = list(batch_lines(batch))
+    failures = {books.registered[person].pk: reason for person, reason in plan.failures.items()}
+    expected = set(failures) | {books.registered[0].pk}
+    missing = expected - {line.participant_id for line in lines}
+    if missing:
+        raise RuntimeError(f"The demo's payout batch should pay participants {sorted(missing)}; the plan is wrong.")
+    return import_results(actor=finance, batch=batch, file_name=f"mobile-money-results-{books.today:%Y%m%d}.csv",
+                          data=_result_file(batch, lines, failures, books.today))
+
+
+def _result_file(batch: PayoutBatch, lines: list[Any], failures: dict[int, str], today: date) -> bytes:
+    """The provider's answer in the generic result format: most paid, the failures with their reason."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(RESULT_COLUMNS)
+    for n, line in enumerate(lines, start=1):
+        reason = failures.get(line.participant_id, "")
+        writer.writerow([line.payout_id, "failed" if reason else "paid", line.money.plain(), line.currency,
+                         "" if reason else f"MM{today:%y%m%d}{batch.pk:03d}{n:04d}", reason])
+    return buffer.getvalue().encode()
+
+
+def _check_books(books: Books) -> tuple[str, ...]:
+    """Refuse to load a demo whose books do not balance: the demo is what a finance officer checks first."""
+    currencies: set[str] = set()
+    for partner in books.programmes.values():
+        totals = trial_balance(partner_id=partner.partner_id)
+        if any(totals.values()):
+            raise RuntimeError(f"The demo's trial balance for {partner.partner} is not zero: {totals}")
+        currencies |= set(totals)
+    if drifted_accounts() or unbalanced_transactions():
+        raise RuntimeError("The demo's ledger has drifted balances or unbalanced transactions.")
+    return tuple(sorted(currencies))
 
 
 # ---------------------------------------------------------------------------------------------

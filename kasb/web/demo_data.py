@@ -1,8 +1,9 @@
-"""The demo's data: organisations modelled on the seed programmes, staff, and a reproducible crowd.
+"""The demo's data: organisations modelled on the seed programmes, staff, a reproducible crowd, its money.
 
 Nothing here touches the database. `people(year)` returns the same registrations every time it is
 called with the same year (a fixed random seed), so tests can know which protected values the demo
-wrote without reading them back.
+wrote without reading them back. `money_plan(year, today)` does the same for the money: who earns
+what, who is paid how, and the wallet numbers and IBANs (which depend on the year alone).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import phonenumbers
@@ -48,6 +50,7 @@ class PartnerSpec:
 
 
 BOT = "Bridge Outsource Transform (B.O.T.)"
+ZAATARI = "Zaatari Camp Makani Centre"
 PIH = "Pamir Innovation Hub"
 GMC = "GoMyCode Digital Pathways (with UNHCR)"
 
@@ -470,3 +473,379 @@ def people(year: int) -> list[dict[str, Any]]:
     crowd.ids.add(first["id_number"])
     crowd.names.add((first["given_name"].casefold(), first["family_name"].casefold(), first["date_of_birth"]))
     return [first, *(crowd.person(profile) for profile in PROFILES for _ in range(profile.count))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Money: one programme per partner, client funding, paid work, stipends, payout methods
+# ---------------------------------------------------------------------------------------------
+# Amounts are decimal text in the currency's own units, parsed with Money.parse where they are
+# posted. JOD and TND have three decimals, TJS and USD two. Pay per task follows what B.O.T.
+# reports (111 pieces of microwork earned 91 young people about 13,000 USD).
+
+@dataclass(frozen=True)
+class ProgrammeSpec:
+    partner: str
+    name: str
+    country: str
+    currency: str
+    fee_bps: int        # the partner's platform fee on each client payment for work
+    minimum: str        # the smallest balance that goes into a payout batch
+    grant: str          # the donor's grant for stipends and reimbursements
+    grant_reference: str  # names the donor, as its agreement number does
+    transport: str      # one transport day (or one month, when `monthly`)
+    monthly: bool       # UNHCR Tunisia covered transport by the month (seed 002)
+    workers: Mapping[str, int]  # how many adults do paid work, by centre
+    manager: str        # who starts the programme (local part of a STAFF e-mail; "" is the administrator)
+    reviewer: str       # who approves work
+    finance: str        # who records deposits and grants
+    stipend_payer: str  # who pays transport
+
+
+PROGRAMMES: tuple[ProgrammeSpec, ...] = (
+    ProgrammeSpec(BOT, "Digital Skills for a Better Future: B.O.T. microwork", "JO", "JOD", 1000, "5.000",
+                  "4000.000", "UNICEF-JOR-PCA-2026-07", "2.500", False,
+                  {"Zaatari Camp Makani Centre": 8, "Azraq Camp Makani Centre": 5, "Irbid Knowledge Station": 6,
+                   "Amman Knowledge Station (Marka)": 6, "Zarqa Makani Centre": 3, "Mafraq Community Centre": 2,
+                   "Karak Knowledge Station": 1, "Ma'an Knowledge Station": 1},
+                  manager="manager", reviewer="qa", finance="finance", stipend_payer="manager"),
+    ProgrammeSpec(PIH, "Impact Sourcing Khorog", "TJ", "TJS", 500, "50.00",
+                  "25000.00", "UNICEF-TJK-SSFA-2026-03", "20.00", False,
+                  {"Impact Hub Khorog": 14}, manager="", reviewer="coordinator.khorog", finance="",
+                  stipend_payer="coordinator.khorog"),
+    ProgrammeSpec(GMC, "Digital Pathways for Refugees", "TN", "TND", 0, "10.000",
+                  "6000.000", "UNHCR-TUN-PA-2026-11", "40.000", True,
+                  {"GoMyCode Tunis (Lac)": 7, "Médenine Community Space": 3, "Sfax Learning Hub": 2},
+                  manager="manager.tunis", reviewer="manager.tunis", finance="", stipend_payer="manager.tunis"),
+)
+
+# Who verifies payout methods: the coordinator of the centre, else the partner's programme manager.
+VERIFIERS: dict[str, str] = {
+    "Zaatari Camp Makani Centre": "coordinator", "Azraq Camp Makani Centre": "coordinator.azraq",
+    "Impact Hub Khorog": "coordinator.khorog", BOT: "manager", GMC: "manager.tunis",
+}
+
+
+@dataclass(frozen=True)
+class DepositSpec:
+    client: str
+    amount: str
+    currency: str
+    reference: str
+    days_ago: int
+
+
+DEPOSITS: tuple[DepositSpec, ...] = (
+    DepositSpec("Petra Commercial Bank", "1500.000", "JOD", "PCB-TRF-2026-0412", 40),
+    DepositSpec("Souq Al-Balad Retail", "800.000", "JOD", "SAB-CHQ-118377", 38),
+    DepositSpec("Jordan Relief Data Network", "2500.00", "USD", "JRDN-SWIFT-5521", 36),
+    DepositSpec("Badakhshan Tourism Cooperative", "6000.00", "TJS", "BTC-0093", 33),
+    DepositSpec("Modi Soft", "12000.00", "TJS", "MODI-INV-2026-17", 35),
+    DepositSpec("Carthage Language Services", "1800.000", "TND", "CLS-VIR-7710", 37),
+    DepositSpec("Terre d'Asile Data Lab", "900.000", "TND", "TADL-VIR-0221", 32),
+)
+
+
+@dataclass(frozen=True)
+class ExchangeSpec:
+    client: str
+    amount: str
+    source: str
+    target: str
+    rate: str
+    rate_source: str
+    days_ago: int
+
+
+# The dinar is pegged at 0.709 per US dollar.
+EXCHANGE = ExchangeSpec("Jordan Relief Data Network", "2500.00", "USD", "JOD", "0.709", "Central Bank of Jordan", 35)
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    number: int         # the microwork project's id: reserved under "microwork.project:<number>"
+    client: str
+    label: str
+    task: str           # what one task is, for the worker's statement
+    pay: str            # per approved task
+    budget: str         # reserved from the client's escrow
+    first_task: int
+    tasks: tuple[int, int]  # how many tasks a worker on this project has had approved
+    share: float        # how many of the partner's workers took part
+    finished: bool = False  # the rest of the reservation goes back to escrow
+
+
+PROJECTS: tuple[ProjectSpec, ...] = (
+    ProjectSpec(1, "Souq Al-Balad Retail", "Pharmacy receipts data entry", "receipt data entry", "0.450",
+                "600.000", 1201, (4, 14), 0.7),
+    ProjectSpec(2, "Jordan Relief Data Network", "Arabic audio transcription",
+                "Arabic audio transcription (one minute)", "1.750", "1500.000", 4101, (2, 6), 0.45),
+    ProjectSpec(3, "Petra Commercial Bank", "Loan application forms data entry", "loan form data entry", "0.600",
+                "400.000", 7001, (3, 9), 0.35, finished=True),
+    ProjectSpec(4, "Badakhshan Tourism Cooperative", "Pamir guesthouse listings translation",
+                "listing translation (Tajik to English)", "12.00", "4000.00", 301, (2, 6), 0.55),
+    ProjectSpec(5, "Modi Soft", "Product photo tagging", "photo set tagging (20 photos)", "4.00", "3000.00",
+                20001, (3, 10), 0.7),
+    ProjectSpec(6, "Carthage Language Services", "French–Arabic subtitle review", "subtitle review (one clip)",
+                "2.500", "1200.000", 501, (2, 7), 0.6),
+    ProjectSpec(7, "Terre d'Asile Data Lab", "Refugee survey data entry", "survey form data entry", "0.800",
+                "600.000", 901, (3, 10), 0.6),
+)
+CLIENT_PARTNER = {c.name: p.name for p in PARTNERS for c in p.clients}
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+# Training days in the last six weeks (weekday(): Monday is 0): Jordan works Sunday to Thursday.
+TRAINING_DAYS = {"JO": (6, 1, 3), "TJ": (0, 2, 4)}
+# Bank codes for the IBANs: Arab Bank, Housing Bank, Jordan Islamic Bank; BIAT, STB, La Poste.
+BANKS = {"JO": ("ARAB", "HBHO", "JIBA"), "TN": ("08", "10", "17")}
+
+
+def iban(country: str, bban: str) -> str:
+    """The IBAN for a national account number, with its ISO 13616 mod-97 check digits."""
+    digits = "".join(str(int(ch, 36)) for ch in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def tunisian_rib(bank: str, branch: str, account: str) -> str:
+    """A Tunisian RIB: bank, branch, account and its own two-digit key (so every TN IBAN checks as 59)."""
+    body = bank + branch + account
+    return f"{body}{97 - int(body) * 100 % 97:02d}"
+
+
+@dataclass(frozen=True)
+class MethodPlan:
+    person: int         # index into people(year)
+    kind: str           # wallet, bank or cash
+    provider: str
+    phone: str = ""
+    iban: str = ""
+    account_name: str = ""
+    centre: str = ""
+    verified: bool = True   # False: waiting in a coordinator's queue
+    by_worker: bool = False  # registered by the worker themself (the demo login)
+
+
+@dataclass(frozen=True)
+class Earning:
+    person: int
+    project: int
+    task: int
+    submission: int
+    after_payout: bool = False
+
+
+@dataclass(frozen=True)
+class Support:
+    person: int
+    partner: str
+    kind: str           # stipend or reimbursement
+    amount: str
+    memo: str
+    purpose: tuple[str, str]
+
+
+@dataclass
+class MoneyPlan:
+    workers: dict[str, list[int]]       # partner -> people indices, the demo login first
+    methods: list[MethodPlan]
+    earnings: list[Earning]
+    support: list[Support]
+    corrected: Support                  # posted, then reversed by finance
+    hold: tuple[int, str]
+    failures: dict[int, str]            # person -> the provider's reason
+    replacements: list[MethodPlan]      # wallets registered again after a failed payout
+
+    def secrets(self) -> set[str]:
+        """Every wallet number and IBAN the demo registers: none may reach the database in plain text."""
+        values = set()
+        for method in [*self.methods, *self.replacements]:
+            if method.phone:
+                values |= {method.phone, method.phone.lstrip("+")}
+            if method.iban:
+                values |= {method.iban, method.iban[4:]}
+        return values
+
+
+def _worker_indices(rng: random.Random, registrations: list[dict[str, Any]], year: int) -> dict[str, list[int]]:
+    chosen: dict[str, list[int]] = {}
+    for spec in PROGRAMMES:
+        picked = [0] if spec.partner == BOT else []
+        for centre, count in spec.workers.items():
+            adults = [i for i, p in enumerate(registrations)
+                      if i and p["centre"] == centre and year - p["date_of_birth"].year >= 19]
+            picked += sorted(rng.sample(adults, count - (centre == registrations[0]["centre"])))
+        chosen[spec.partner] = picked
+    return chosen
+
+
+def _spare_phone(rng: random.Random, country: str, taken: set[str]) -> str:
+    while True:
+        prefix = rng.choice(PHONE_PREFIXES[country])
+        number = prefix + "".join(rng.choice(DIGITS) for _ in range(PHONE_LENGTH[country] - len(prefix)))
+        if number not in taken and phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            taken.add(number)
+            return number
+
+
+def _bank_method(rng: random.Random, person: int, reg: dict[str, Any], country: str) -> MethodPlan:
+    bank = rng.choice(BANKS[country])
+    if country == "JO":
+        bban = f"{bank}{rng.randint(1, 400):04d}" + "0" * 6 + "".join(rng.choice(DIGITS) for _ in range(12))
+    else:
+        bban = tunisian_rib(bank, f"{rng.randint(1, 300):03d}", "".join(rng.choice(DIGITS) for _ in range(13)))
+    return MethodPlan(person, "bank", "bank_transfer", iban=iban(country, bban),
+                      account_name=f"{reg['given_name']} {reg['family_name']}")
+
+
+def _methods(rng: random.Random, workers: dict[str, list[int]],
+             registrations: list[dict[str, Any]]) -> list[MethodPlan]:
+    """Mostly wallets on the worker's own number; some bank accounts; cash at the centre for the rest."""
+    methods = [MethodPlan(0, "wallet", "mobile_money", phone=registrations[0]["phone"], by_worker=True)]
+    # The last one or two registered at each centre did so this week: not verified yet.
+    last: dict[str, list[int]] = {}
+    for spec in PROGRAMMES:
+        for person in workers[spec.partner]:
+            last.setdefault(registrations[person]["centre"], []).append(person)
+    pending = {person for centre, listed in last.items()
+               for person in listed[-(2 if centre == ZAATARI else 1):] if len(listed) > 2}
+    for spec in PROGRAMMES:
+        for person in workers[spec.partner]:
+            if person == 0:
+                continue
+            reg = registrations[person]
+            roll = rng.random()
+            # Refugees can rarely open a bank account; about half the nationals have one.
+            if spec.country in BANKS and reg["nationality"] == spec.country and roll < 0.5:
+                method = _bank_method(rng, person, reg, spec.country)
+            elif reg["phone"] and roll < 0.85:
+                method = MethodPlan(person, "wallet", "mobile_money", phone=reg["phone"])
+            elif roll < 0.95 or not reg["phone"]:
+                method = MethodPlan(person, "cash", "cash_pickup", centre=reg["centre"])
+            else:
+                continue  # has not registered a way to be paid yet
+            # Bank letters are checked when the account is registered; wallets and pickups wait for a call.
+            methods.append(replace(method, verified=person not in pending or method.kind == "bank"))
+    return methods
+
+
+def _earnings(rng: random.Random, workers: dict[str, list[int]]) -> list[Earning]:
+    earnings: list[Earning] = []
+    next_task = {p.number: p.first_task for p in PROJECTS}
+    submission = iter(range(88_001, 10**6))
+
+    def add(person: int, project: ProjectSpec, count: int, after: bool = False) -> None:
+        for _ in range(count):
+            earnings.append(Earning(person, project.number, next_task[project.number], next(submission), after))
+            next_task[project.number] += 1
+
+    by_number = {p.number: p for p in PROJECTS}
+    # The demo login: receipts and transcription before the last payout, more receipts since.
+    add(0, by_number[1], 14)
+    add(0, by_number[2], 4)
+    for spec in PROGRAMMES:
+        projects = [p for p in PROJECTS if CLIENT_PARTNER[p.client] == spec.partner]
+        for person in workers[spec.partner]:
+            if person == 0:
+                continue
+            joined = [p for p in projects if rng.random() < p.share] or [rng.choice(projects)]
+            for project in joined:
+                add(person, project, rng.randint(*project.tasks))
+    receipts = by_number[1]
+    add(0, receipts, 5, after=True)
+    for person in rng.sample(workers[BOT][1:], 6):
+        add(person, receipts, rng.randint(2, 6), after=True)
+    return earnings
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]}"
+
+
+def _support(rng: random.Random, workers: dict[str, list[int]], registrations: list[dict[str, Any]],
+             today: date) -> list[Support]:
+    """Transport: by the training day in Jordan and Tajikistan, by the month in Tunisia."""
+    support: list[Support] = []
+    sessions: dict[tuple[str, date], int] = {}
+    session_ids = iter(range(311, 10**6))
+    for spec in PROGRAMMES:
+        if spec.monthly:
+            months = [(today.replace(day=1) - timedelta(days=1)).replace(day=1)]
+            months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+            for person in workers[spec.partner]:
+                for month in months:
+                    grant = next(session_ids)
+                    support.append(Support(person, spec.partner, "stipend", spec.transport,
+                                           f"Transport, {MONTH_NAMES[month.month - 1]} {month.year}",
+                                           ("training.support_grant", str(grant))))
+            continue
+        days = [today - timedelta(days=n) for n in range(3, 43)]
+        days = [d for d in days if d.weekday() in TRAINING_DAYS[spec.country]]
+        kind = "reimbursement" if spec.country == "JO" else "stipend"
+        for person in workers[spec.partner]:
+            reg = registrations[person]
+            if person == 0:  # from Zaatari camp to the advanced course in Mafraq
+                centre, count = "Mafraq Community Centre", 2
+            elif reg["centre"] in ("Zaatari Camp Makani Centre", "Azraq Camp Makani Centre") or rng.random() < 0.4:
+                continue  # lives where the training is
+            else:
+                centre, count = reg["centre"], rng.randint(1, 3)
+            for day in sorted(rng.sample(days, count)):
+                session = sessions.setdefault((centre, day), next(session_ids))
+                support.append(Support(person, spec.partner, kind, spec.transport, f"Transport, {_day(day)}",
+                                       ("training.session", str(session))))
+    return support
+
+
+def _balances(plan: MoneyPlan) -> dict[int, Decimal]:
+    """What each Jordanian worker holds when the payout batch is built (before later work)."""
+    pay = {p.number: Decimal(p.pay) for p in PROJECTS}
+    owed: dict[int, Decimal] = {}
+    for e in plan.earnings:
+        if not e.after_payout and e.project <= 3:
+            owed[e.person] = owed.get(e.person, Decimal(0)) + pay[e.project]
+    for s in plan.support:
+        if s.partner == BOT:
+            owed[s.person] = owed.get(s.person, Decimal(0)) + Decimal(s.amount)
+    return owed
+
+
+def money_plan(year: int, today: date) -> MoneyPlan:
+    """Who earns what, who is paid how: the same plan for the same year and day.
+
+    Payout methods come from their own random stream, so the wallet numbers and IBANs depend on
+    the year alone (a test scans the database for them).
+    """
+    registrations = people(year)
+    who = random.Random(SEED + 1)
+    workers = _worker_indices(who, registrations, year)
+    methods = _methods(who, workers, registrations)
+    work = random.Random(SEED + 2)
+    earnings = _earnings(work, workers)
+    support = _support(work, workers, registrations, today)
+    plan = MoneyPlan(workers, methods, earnings, support, corrected=support[0], hold=(0, ""), failures={},
+                     replacements=[])
+    # Finance spots a transport day claimed for a session the person did not attend, and reverses it.
+    plan.corrected = next(s for s in support if s.partner == BOT and s.person != 0)
+    minimum = Decimal(PROGRAMMES[0].minimum)
+    balances = _balances(plan)
+    balances[plan.corrected.person] -= Decimal(plan.corrected.amount)
+    wallets = [m for m in methods if m.kind == "wallet" and m.verified and m.person in workers[BOT]
+               and m.person != 0 and balances.get(m.person, Decimal(0)) >= minimum]
+
+    def pick(centre: str) -> MethodPlan:
+        """A worker from `centre` if one qualifies, else the first who does."""
+        chosen = next((m for m in wallets if registrations[m.person]["centre"] == centre), wallets[0])
+        wallets.remove(chosen)
+        return chosen
+
+    # The failed wallet is at Zaatari, so its replacement waits in the demo coordinator's queue.
+    unregistered, mismatch = pick(ZAATARI), pick("Amman Knowledge Station (Marka)")
+    hold = pick("Irbid Knowledge Station")
+    plan.hold = (hold.person, "Two registrations share this ID number: checking with the centre before paying")
+    plan.failures = {unregistered.person: "Wallet not registered",
+                     mismatch.person: "Name does not match the wallet holder"}
+    spare = {m.phone for m in methods if m.phone} | {p["phone"] for p in registrations if p["phone"]}
+    plan.replacements = [MethodPlan(unregistered.person, "wallet", "mobile_money",
+                                    phone=_spare_phone(who, "JO", spare), verified=False)]
+    return plan

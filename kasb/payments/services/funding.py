@@ -30,6 +30,7 @@ from .ledger import (
     fee_account,
     funds_held,
     post,
+    posted_now,
     reverse,
     stipend_fund,
     worker_account,
@@ -94,7 +95,8 @@ def record_deposit(*, actor: Principal, client: Organisation, amount: Money, ref
         transaction=txn, defaults={"partner_id": partner_id, "client": client, "amount": amount.minor,
                                    "currency": amount.currency, "reference": reference,
                                    "received_on": received_on, "recorded_by": actor.user})
-    audit.record(actor=actor.user, verb="deposit.recorded", obj=deposit, amount=str(amount))
+    if posted_now(txn):
+        audit.record(actor=actor.user, verb="deposit.recorded", obj=deposit, amount=str(amount))
     return deposit
 
 
@@ -106,7 +108,8 @@ def fund_programme(*, actor: Principal, programme: Programme, amount: Money, ref
     _positive(amount)
     if amount.currency != programme.currency:
         raise ValidationFailed(
-            _("This programme keeps its fund in %(currency)s; record an exchange first.")
+            _("This programme keeps its fund in %(currency)s: record the grant in %(currency)s, as the bank "
+              "converted it.")
             % {"currency": programme.currency}, code="currency_mismatch", field="currency")
     reference, received_on = _check_reference(reference), _check_date(received_on)
     txn = _deposit_post(partner_id=programme.partner_id, kind=TransactionKind.DEPOSIT,
@@ -120,7 +123,8 @@ def fund_programme(*, actor: Principal, programme: Programme, amount: Money, ref
         transaction=txn, defaults={"partner_id": programme.partner_id, "programme": programme,
                                    "amount": amount.minor, "currency": amount.currency, "reference": reference,
                                    "received_on": received_on, "recorded_by": actor.user})
-    audit.record(actor=actor.user, verb="programme.funded", obj=deposit, amount=str(amount))
+    if posted_now(txn):
+        audit.record(actor=actor.user, verb="programme.funded", obj=deposit, amount=str(amount))
     return deposit
 
 
@@ -203,6 +207,23 @@ def pay_stipend(*, actor: Principal, programme: Programme, participant: Particip
                 memo=memo, actor=actor.user, purpose=purpose)
 
 
+@transaction.atomic
+def pay_from_fund(*, actor: Any, programme: Programme, amount: Money, memo: str, purpose: tuple[str, str],
+                  idempotency_key: str) -> LedgerTransaction:
+    """Pay someone outside the platform (a training provider's fees, say) from the programme's fund.
+
+    A building block: the calling service checks who may spend the fund.
+    """
+    _positive(amount)
+    if amount.currency != programme.currency:
+        raise ValidationFailed(_("This programme pays in %(currency)s.") % {"currency": programme.currency},
+                               code="currency_mismatch", field="amount")
+    return post(partner_id=programme.partner_id, kind=TransactionKind.FUND_PAYMENT, idempotency_key=idempotency_key,
+                legs=[Leg.debit(stipend_fund(programme), amount),
+                      Leg.credit(funds_held(programme.partner_id, amount.currency), amount)],
+                memo=memo, actor=getattr(actor, "user", actor), purpose=purpose)
+
+
 # --- exchange and corrections -------------------------------------------------------------------
 
 def _rate(text: str | Decimal) -> Decimal:
@@ -251,7 +272,8 @@ def exchange(*, actor: Principal, source: Account, target: Account, amount: Mone
     exchanged, _created = Exchange.objects.get_or_create(
         transaction=txn, defaults={"from_currency": amount.currency, "to_currency": target.currency, "rate": value,
                                    "rate_date": rate_date, "source": rate_source[:200]})
-    audit.record(actor=actor.user, verb="exchange.posted", obj=txn, rate=str(value), source=rate_source)
+    if posted_now(txn):
+        audit.record(actor=actor.user, verb="exchange.posted", obj=txn, rate=str(value), source=rate_source)
     return exchanged
 
 
@@ -263,5 +285,6 @@ def correct_transaction(*, actor: Principal, transaction_id: int, reason: str) -
         raise NotFound(_("No such transaction."))
     may_act_for_partner(actor, Cap.MANAGE_FUNDS, original.partner_id)
     reversal = reverse(actor=actor.user, original=original, reason=reason)
-    audit.record(actor=actor.user, verb="transaction.reversed", obj=original, reversal=reversal.pk, reason=reason)
+    if posted_now(reversal):
+        audit.record(actor=actor.user, verb="transaction.reversed", obj=original, reversal=reversal.pk, reason=reason)
     return reversal

@@ -224,3 +224,38 @@ def test_the_books_refuse_edits_and_deletions(finance: Principal, world: dict[st
             attempt()
     assert LedgerTransaction.objects.get(pk=txn.pk).memo.startswith("Deposit from Data Co")
     assert Entry.objects.filter(transaction=txn).count() == 2
+
+
+@pytest.mark.parametrize(("text", "ok"), [("12,500", None), ("12,5", None), ("1,250.500", 1250500),
+                                          ("12٫500", 12500), ("1 250.500", 1250500)])
+def test_a_comma_that_could_be_decimal_is_refused(text: str, ok: int | None) -> None:
+    if ok is None:
+        with pytest.raises(ValidationFailed) as error:
+            Money.parse(text, "JOD")
+        assert error.value.code == "ambiguous_comma"
+    else:
+        assert Money.parse(text, "JOD").minor == ok
+
+
+def test_payouts_are_not_reversed_by_hand(finance: Principal, funded: Reservation, make_worker: Any,
+                                          checker: Principal, world: dict[str, Any]) -> None:
+    from kasb.payments.services import approve_batch, create_batch
+
+    worker = make_worker()
+    pay_from_reservation(actor=finance, reservation=funded, worker=worker, amount=jod("9"), fee=None, memo="Task",
+                         purpose=("microwork.submission", "9"), idempotency_key="s:9")
+    approve_batch(actor=checker, batch=create_batch(actor=finance, partner=world["partner"],
+                                                    provider="mobile_money", currency="JOD"))
+    payout = LedgerTransaction.objects.get(kind="payout")
+    with pytest.raises(ValidationFailed) as error:
+        correct_transaction(actor=finance, transaction_id=payout.pk, reason="oops")
+    assert error.value.code == "payout_not_reversible"
+
+
+def test_a_retried_deposit_is_audited_once(finance: Principal, world: dict[str, Any]) -> None:
+    from kasb.core.models import AuditEvent
+
+    for _attempt in range(3):
+        record_deposit(actor=finance, client=world["client"], amount=jod("5"), reference="TRF-A",
+                       received_on=date(2026, 11, 1))
+    assert AuditEvent.objects.filter(verb="deposit.recorded").count() == 1

@@ -25,6 +25,18 @@ from kasb.orgs.models import Membership, Organisation
 from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Consent, Participant
 from kasb.participants.vocab import has_disability
+from kasb.payments.iban import normalise_iban
+from kasb.payments.models import (
+    Exchange,
+    LedgerTransaction,
+    PayoutBatch,
+    PayoutHold,
+    PayoutLine,
+    PayoutMethod,
+    ResultImport,
+)
+from kasb.payments.queries import methods_to_verify, reconciliation, trial_balance, worker_accounts
+from kasb.payments.services.ledger import drifted_accounts, unbalanced_transactions
 from kasb.settings import DEMO_SECRET_KEY
 from kasb.web import demo, demo_data
 
@@ -39,7 +51,8 @@ def run(command: str, *args: str) -> str:
 
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count()
-            for model in (User, Organisation, Membership, Participant, Consent, TOTPDevice, AuditEvent)}
+            for model in (User, Organisation, Membership, Participant, Consent, TOTPDevice, AuditEvent,
+                          LedgerTransaction, PayoutMethod, PayoutBatch)}
 
 
 @pytest.fixture
@@ -79,6 +92,63 @@ def test_load_demo_fills_every_role_and_runs_twice(db: Any, demo_settings: Any) 
     again = run("load_demo")
     assert counts() == before
     assert "already loaded" in again and "coordinator@demo.kasb.org" in again
+
+
+def test_demo_books_balance_and_show_every_step_of_a_payout(db: Any, demo_settings: Any) -> None:
+    """The first thing a finance officer checks: debits equal credits, per partner and currency."""
+    run("load_demo")
+    partners = Organisation.objects.filter(kind="partner")
+    books = {partner.name: trial_balance(partner_id=partner.pk) for partner in partners}
+    assert set(books) == {spec.name for spec in demo_data.PARTNERS}
+    assert books[demo_data.BOT].keys() == {"JOD", "USD"}  # the USD deposit was exchanged into dinars
+    assert books[demo_data.PIH].keys() == {"TJS"} and books[demo_data.GMC].keys() == {"TND"}
+    assert all(total == 0 for totals in books.values() for total in totals.values()), books
+    assert drifted_accounts() == []
+    assert unbalanced_transactions() == []
+    for partner in partners:
+        assert all(rec.agrees for rec in reconciliation(partner_id=partner.pk))
+    kinds = set(LedgerTransaction.objects.values_list("kind", flat=True))
+    assert kinds >= {"deposit", "reservation", "release", "earning", "stipend", "reimbursement", "exchange",
+                     "payout", "payout_paid", "payout_failed", "reversal"}
+    assert Exchange.objects.get().source == "Central Bank of Jordan"
+
+    # One batch built by finance, approved by the manager, sent and settled; one waiting for approval.
+    settled = PayoutBatch.objects.get(status="settled")
+    assert settled.created_by.email == "finance@demo.kasb.org"
+    assert settled.approved_by is not None and settled.approved_by.email == "manager@demo.kasb.org"
+    assert settled.file and settled.file_sha256
+    statuses = list(settled.lines.values_list("status", flat=True))
+    assert statuses.count("failed") == 2 and statuses.count("paid") >= 10
+    assert set(settled.lines.filter(status="failed").values_list("reason", flat=True)) >= {"Wallet not registered"}
+    assert ResultImport.objects.get(batch=settled).report == []
+    draft = PayoutBatch.objects.get(status="draft")
+    assert draft.approved_by is None and draft.lines.exists()
+    assert PayoutHold.objects.filter(lifted_at__isnull=True).count() == 1
+
+    # The demo login's "My money": earnings, a transport payment, a verified wallet, a paid payout.
+    me = User.objects.get(email=demo_data.PARTICIPANT_EMAIL).participant
+    (account,) = worker_accounts(me.pk)
+    assert account.currency == "JOD" and account.available.minor > 0
+    mine = set(LedgerTransaction.objects.filter(entries__account=account).values_list("kind", flat=True))
+    assert {"earning", "reimbursement", "payout"} <= mine
+    assert PayoutMethod.objects.filter(participant=me, status="verified", kind="wallet").exists()
+    assert PayoutLine.objects.filter(participant=me, status="paid").exists()
+
+    # The demo coordinator has payout methods to verify, their own centre's only.
+    coordinator = principal_for_user(User.objects.get(email="coordinator@demo.kasb.org"))
+    queue = list(methods_to_verify(coordinator).values_list("participant__centre__name", flat=True))
+    assert queue and set(queue) == {"Zaatari Camp Makani Centre"}
+
+
+def test_demo_money_plan_is_reproducible_and_its_ibans_are_valid() -> None:
+    today = timezone.localdate()
+    plan = demo_data.money_plan(today.year, today)
+    assert plan == demo_data.money_plan(today.year, today)
+    ibans = [m.iban for m in plan.methods if m.iban]
+    assert {iban[:2] for iban in ibans} == {"JO", "TN"}
+    assert all(normalise_iban(iban) == iban for iban in ibans)
+    assert all(iban[2:4] == "59" for iban in ibans if iban.startswith("TN"))  # the RIB key makes it so
+    assert plan.failures and plan.hold[0] not in plan.failures
 
 
 def test_demo_coordinator_signs_in_with_demo_code(db: Any, demo_settings: Any) -> None:
@@ -141,12 +211,17 @@ def test_protected_values_never_reach_the_database_file_in_plain_text(tmp_path: 
 
     database = tmp_path / "kasb.sqlite3"
     raw = b"".join(path.read_bytes() for path in (database, tmp_path / "kasb.sqlite3-wal") if path.exists())
-    people = demo_data.people(timezone.localdate().year)
+    today = timezone.localdate()
+    people = demo_data.people(today.year)
     secrets = {value for p in people
                for value in (p["phone"], p["phone"].lstrip("+"), p["id_number"], p["date_of_birth"].isoformat())
                if value}
     assert len(secrets) > 3 * len(people)
-    leaked = sorted(value for value in secrets if value.encode() in raw)
+    # Payout methods: wallet numbers (some not the registration phone) and IBANs, whole and without the prefix.
+    payout_secrets = demo_data.money_plan(today.year, today).secrets()
+    assert len(payout_secrets - secrets) >= 10
+    leaked = sorted(value for value in secrets | payout_secrets if value.encode() in raw)
     assert leaked == []
-    # The scan does see the participants' rows: their (unprotected) names are there.
+    # The scan does see the participants' rows: their (unprotected) names are there; and the ledger's.
     assert all(p["family_name"].encode() in raw and p["given_name"].encode() in raw for p in people)
+    assert b"Task 1201 approved: receipt data entry" in raw

@@ -15,7 +15,8 @@ from kasb.web import demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisations, staff and participants (once), then print the demo sign-ins."
+    help = ("Load the demo organisations, staff, participants and their money (once), then print the demo "
+            "sign-ins.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true",
@@ -39,6 +40,13 @@ class Command(BaseCommand):
                 f"Demo loaded in {s.seconds:.1f} s: {s.partners} implementing partners with {s.centres} centres "
                 f"({s.organisations} organisations in all) and {s.participants} participants "
                 f"({round(100 * s.women / s.participants)}% women)."))
+            m = s.money
+            self.stdout.write(
+                f"Money: {m.programmes} programmes, {m.transactions} ledger transactions in "
+                f"{', '.join(m.currencies)}; {m.earners} workers paid for approved tasks; a settled mobile-money "
+                f"payout batch ({m.paid} paid, {m.failed} failed and returned to the balance) and a draft bank "
+                f"batch of {m.draft} waiting for approval; {m.to_verify} payout methods to verify. "
+                "The trial balance is zero in every currency.")
         self._print_logins()
 
     def _print_logins(self) -> None:
