@@ -187,3 +187,11 @@ def application_by_token(token: str) -> Application | None:
 
 def applied_with_phone(call: Call, phone_index: str) -> Application | None:
     return Application.objects.filter(call=call, phone_index=phone_index).first()
+
+
+def token_may_take_test(token: str, test: Any) -> bool:
+    """An applicant's token opens the placement test of the call they applied to, while it is undecided."""
+    from .models import Application
+
+    return Application.objects.filter(token=token, call__placement_test=test,
+                                      status__in=["submitted", "waitlisted", "selected"]).exists()

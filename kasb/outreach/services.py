@@ -35,8 +35,9 @@ from kasb.participants.models import Participant
 from kasb.participants.registration import MAX_AGE, MIN_AGE, Validator
 from kasb.participants.services import duplicate_keys, register_participant
 from kasb.participants.vocab import CONSENT_TEXT_VERSION, WG_DOMAINS, ConsentPurpose
-from kasb.training.models import Cohort, Course, Enrolment, PlacementTest, TestAttempt
+from kasb.training.models import Cohort, Course, Enrolment, PlacementTest
 from kasb.training.services.enrolment import offer_place
+from kasb.training.services.placement import link_applicant_attempts
 
 from . import queries, selection
 from .models import Application, ApplicationChange, Call, Group, HeardVia, InclusionTarget
@@ -723,7 +724,7 @@ def enrol_selected(*, actor: Principal, application: Application, cohort: Cohort
         centre = cohort.centre or application.preferred_centre
         participant = register_participant(actor=actor, partner=partner, data=registration_data(application, centre),
                                            allow_duplicate=allow_duplicate)
-    _link_attempts(application, participant)
+    link_applicant_attempts(actor=actor.user, applicant_token=application.token, participant=participant)
     reason = _("Selected through the call “%(call)s” (application %(ref)s).") % {"call": call.name,
                                                                                   "ref": application.reference}
     enrolment = offer_place(actor=actor, cohort=cohort, participant=participant, reason=reason)
@@ -733,15 +734,6 @@ def enrol_selected(*, actor: Principal, application: Application, cohort: Cohort
     transaction.on_commit(partial(notify, application.pk, "enrolled", base_url=base_url, cohort_id=cohort.pk),
                           robust=True)
     return enrolment
-
-
-def _link_attempts(application: Application, participant: Participant) -> None:
-    """The applicant's test attempts become the participant's (numbers they already hold are left alone)."""
-    taken = set(TestAttempt.objects.filter(participant=participant).values_list("test_id", "number"))
-    for pk, test_id, number in TestAttempt.objects.filter(applicant_token=application.token, participant__isnull=True
-                                                          ).values_list("pk", "test_id", "number"):
-        if (test_id, number) not in taken:
-            TestAttempt.objects.filter(pk=pk).update(participant=participant)
 
 
 def log_protected_view(*, actor: Principal, call: Call, screen: str, application: Application | None = None) -> None:

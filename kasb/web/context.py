@@ -39,10 +39,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     trains = principal.can(Cap.TAKE_ATTENDANCE) or principal.can(Cap.MANAGE_COHORTS)
     if trains:
         items.append((_("Cohorts"), reverse("training:cohorts")))
+    if principal.can(Cap.ISSUE_CERTIFICATES):
+        items.append((_("Certificates"), reverse("training:completion_cohorts")))
+    if principal.can(Cap.MANAGE_COHORTS):
+        items.append((_("Equipment"), reverse("training:loans")))
+    if principal.can(Cap.MANAGE_COURSES):
+        items.append((_("Placement tests"), reverse("training:test_manage")))
     if principal.participant_id and Role.PARTICIPANT in principal.roles:
         items.append((_("My record"), reverse("participants:me")))
         items.append((_("My money"), reverse("payments:my_money")))
         items.append((_("My learning"), reverse("training:me")))
+        items.append((_("My certificates"), reverse("training:certificates")))
     elif trains:
         # Trainers and coordinators are trained too (training of trainers).
         items.append((_("My learning"), reverse("training:me")))
