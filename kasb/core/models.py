@@ -15,6 +15,23 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class Transition(models.Model):
+    """One move of a state machine, kept as history: who, when, from, to, why."""
+
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status}→{self.to_status}"
+
+
 class AuditEvent(models.Model):
     """Who did what to which record, when. Append-only."""
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kasb.core.crypto import EncryptedField
+from kasb.core.models import Transition
 from kasb.core.translated import pick
 from kasb.orgs.models import Area, Organisation, Programme
 from kasb.participants.models import Participant
@@ -168,18 +169,10 @@ class Application(models.Model):
         return f"{self.given_name} {self.family_name}"
 
 
-class ApplicationChange(models.Model):
+class ApplicationChange(Transition):
     """Every decision on an application: who, when, from, to, why."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status}→{self.to_status}"
+    class Meta(Transition.Meta):
+        pass

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kasb.core.models import Transition
 from kasb.core.money import Money
 from kasb.core.translated import pick
 from kasb.orgs.models import Organisation, Programme
@@ -288,19 +289,11 @@ class Enrolment(models.Model):
         return self.staff.full_name if self.staff else ""  # type: ignore[union-attr]
 
 
-class EnrolmentChange(models.Model):
+class EnrolmentChange(Transition):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status}→{self.to_status}"
+    class Meta(Transition.Meta):
+        pass
 
 
 class Attendance(models.Model):
