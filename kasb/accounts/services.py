@@ -20,7 +20,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kasb.core import audit
 from kasb.core.crypto import blind_index
 from kasb.core.errors import Conflict, DomainError, ValidationFailed
-from kasb.core.services import reencrypt_fields
 
 from .backends import find_user
 from .models import User
@@ -159,6 +158,3 @@ def verify_totp(*, user: User, token: str) -> TOTPDevice:
                            field="token")
 
 
-def rotate_keys(*, batch_size: int = 500) -> int:
-    """Re-encrypt every sign-in phone number with the newest field key."""
-    return reencrypt_fields(model=User, fields=("phone",), batch_size=batch_size)

@@ -26,3 +26,24 @@ def reencrypt_fields(*, model: type[models.Model], fields: Iterable[str], batch_
                 model._default_manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in names})
             count += len(batch)
             last = batch[-1].pk
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], tuple[str, ...]]]:
+    """Every concrete model with EncryptedFields, and their names: registry, accounts, payout methods,
+    applications, and whatever later apps add."""
+    from django.apps import apps
+
+    from .crypto import EncryptedField
+
+    found = []
+    for model in apps.get_models():
+        names = tuple(f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedField))
+        if names and not model._meta.proxy:
+            found.append((model, names))
+    return sorted(found, key=lambda item: item[0]._meta.label)
+
+
+def rotate_keys(*, batch_size: int = 500) -> list[tuple[str, int]]:
+    """Re-encrypt every protected value in the database with the newest key: (model label, rows) per model."""
+    return [(model._meta.label, reencrypt_fields(model=model, fields=names, batch_size=batch_size))
+            for model, names in encrypted_fields()]

@@ -18,12 +18,11 @@ from kasb.core import audit
 from kasb.core.crypto import blind_index
 from kasb.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kasb.core.permissions import Cap, Principal, require
-from kasb.core.services import reencrypt_fields
 from kasb.orgs.models import Organisation
 from kasb.orgs.queries import principal_for_user
 
 from .importing import FileUnreadable, read_rows
-from .models import PROTECTED_FIELDS, Consent, ImportJob, Participant, ProtectedAccess
+from .models import Consent, ImportJob, Participant, ProtectedAccess
 from .queries import can_view_protected, may_register_at, registration_centre_ids
 from .registration import Registration, Validator
 from .vocab import CONSENT_TEXT_VERSION
@@ -279,6 +278,3 @@ def _finish(job: ImportJob, status: str, *, errors: list[dict[str, Any]] | None 
     return job
 
 
-def rotate_keys(*, batch_size: int = 500) -> int:
-    """Re-encrypt every protected participant value with the newest key. Safe to stop and run again."""
-    return reencrypt_fields(model=Participant, fields=PROTECTED_FIELDS, batch_size=batch_size)

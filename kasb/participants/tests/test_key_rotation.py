@@ -50,7 +50,8 @@ def test_rotate_keys(settings: Any, coordinator: Principal, world: dict[str, Any
 
     out = io.StringIO()
     call_command("rotate_keys", stdout=out)
-    assert "Re-encrypted the protected fields of 2 participant records" in out.getvalue()
+    assert "participants.Participant: re-encrypted 2 records" in out.getvalue()
+    assert "payments.PayoutMethod" in out.getvalue() and "outreach.Application" in out.getvalue()
 
     # The old key removed: still readable, and every stored value has changed and needs K2.
     settings.FIELD_ENCRYPTION_KEYS = [K2]
