@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kasb.payments",
     "kasb.training",
     "kasb.outreach",
+    "kasb.microwork",
     "kasb.web",
     "kasb.api",
 ]

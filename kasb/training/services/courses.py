@@ -64,7 +64,7 @@ def _clean_modules(modules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
         if not isinstance(hours, int) or not 0 <= hours <= 2000:
             raise ValidationFailed(_("Module %(n)s: give its hours as a whole number.") % {"n": n}, field="modules")
         if not isinstance(mark, int) or not 0 < mark <= 100:
-            raise ValidationFailed(_("Module %(n)s: the pass mark must be between 1% and 100%.") % {"n": n},
+            raise ValidationFailed(_("Module %(n)s: the pass mark must be between 1%% and 100%%.") % {"n": n},
                                    field="modules")
         cleaned.append({"order": n, "title": clean_translations(spec.get("title"), field="modules"),
                         "hours": hours, "has_assessment": bool(spec.get("has_assessment", False)),
