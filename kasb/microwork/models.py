@@ -140,7 +140,7 @@ class Task(models.Model):
     class Meta:
         verbose_name = _("task")
         constraints = [models.UniqueConstraint(fields=["project", "external_id"], name="task_external_id_once")]
-        indexes = [models.Index(fields=["project", "status", "-filled", "id"], name="task_claim_order")]
+        indexes = [models.Index(fields=["project", "status", "is_gold", "-filled", "id"], name="task_claim_order")]
 
     def __str__(self) -> str:
         return f"{self.project_id}/{self.external_id}"

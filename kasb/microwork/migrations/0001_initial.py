@@ -300,7 +300,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['project', 'status', '-filled', 'id'], name='task_claim_order'),
+            index=models.Index(fields=['project', 'status', 'is_gold', '-filled', 'id'], name='task_claim_order'),
         ),
         migrations.AddConstraint(
             model_name='task',
