@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kasb.core.errors import DomainError, ValidationFailed
+from kasb.core.translated import LANGUAGE_CODES
 from kasb.orgs.api import router as orgs_router
+from kasb.outreach.api import router as outreach_router
 from kasb.participants.api import router as participants_router
 from kasb.payments.api import router as payments_router
+from kasb.training.api import router as training_router
 
 from .auth import ApiKeyAuth, SessionAuth
 
 api = NinjaAPI(title="Kasb API", version="1", urls_namespace="api-v1",
-               description="Organisations, centres, the participant registry and payments. Authenticate with "
-                           "`Authorization: Bearer <key>` (an organisation's API key) or a signed-in session.",
+               description="Organisations, centres, the participant registry, payments, outreach (calls, applications, "
+                           "selection) and training (cohorts, enrolments, attendance, certificates). Authenticate "
+                           "with `Authorization: Bearer <key>` (an organisation's API key) or a signed-in session; "
+                           "the public outreach endpoints need neither and are rate-limited.",
                auth=[ApiKeyAuth(), SessionAuth()], docs_url="/docs")
 
 
@@ -59,6 +66,19 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found."))
 
 
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """A public endpoint's rate limit (ninja adds Retry-After), in the language asked for with ?language=."""
+    seconds = math.ceil(exc.wait) if exc.wait else 60
+    asked = str(request.GET.get("language", ""))[:10].split("-")[0].lower()
+    with override(asked if asked in LANGUAGE_CODES else get_language()):
+        message = _("Too many requests from your connection. Please wait %(seconds)s seconds and try again.") % {
+            "seconds": seconds}
+    response = _error(request, 429, "rate_limited", message)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "error", str(exc))
@@ -67,3 +87,5 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", orgs_router)
 api.add_router("/participants", participants_router)
 api.add_router("/payments", payments_router)
+api.add_router("/outreach", outreach_router)
+api.add_router("/training", training_router)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, ngettext, override
 
 from kasb.outreach import services
 from kasb.outreach.models import Application, Call
@@ -53,8 +53,10 @@ def test_arabic_applicant_gets_errors_beside_the_fields_and_nothing_is_saved(cal
     with override("ar"):
         assert errors["consent_registration"] == gettext(
             "Please tick this box to agree. Without it we cannot keep or consider your application.")
-        assert errors["date_of_birth"].startswith(gettext(
-            "This call is for people aged %(min)d to %(max)d years on %(date)s, its closing date.").split("%")[0])
+        assert errors["date_of_birth"].startswith(ngettext(
+            "This call is for people aged %(min)d to %(max)d year on %(date)s, its closing date.",
+            "This call is for people aged %(min)d to %(max)d years on %(date)s, its closing date.", 30
+        ).split("%")[0])
     assert errors["phone"] == "«0000» ليس رقم هاتف صحيحًا في بلده."
     # What they typed is still there to correct; nothing was saved.
     assert 'value="Rania"' in html
