@@ -46,6 +46,8 @@ messages: install
 bench: install
 	$(BIN)/python bench/import_participants.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/payments_statement.py
+	$(BIN)/python bench/payout_batch.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

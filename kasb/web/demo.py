@@ -60,7 +60,7 @@ from kasb.payments.services import (
 )
 from kasb.payments.services.ledger import drifted_accounts, escrow_account, unbalanced_transactions
 
-from . import demo_data
+from . import demo_data, demo_learning
 from .demo_data import (
     ADMIN_EMAIL,
     ADMIN_NAME,
@@ -112,6 +112,7 @@ class Summary:
     participants: int
     women: int
     money: MoneySummary
+    learning: demo_learning.LearningSummary
     seconds: float
 
 
@@ -163,10 +164,12 @@ def load() -> Summary:
                   for data in registrations]
     _participant_login(root, registered[0])
     money = _money(root, organisations, registered, registrations)
+    learning = demo_learning.load(organisations=organisations, registered=registered, registrations=registrations)
+    _check_books(list(Programme.objects.all()))
     kinds = Counter(org.kind for org in organisations.values())
     return Summary(partners=kinds[Organisation.Kind.PARTNER], centres=kinds[Organisation.Kind.CENTRE],
                    organisations=len(organisations), participants=len(registered),
-                   women=sum(1 for p in registered if p.sex == "female"), money=money,
+                   women=sum(1 for p in registered if p.sex == "female"), money=money, learning=learning,
                    seconds=time.monotonic() - started)
 
 
@@ -263,7 +266,7 @@ def _money(root: Principal, organisations: dict[str, Organisation], registered: 
     draft = create_batch(actor=finance, partner=organisations[BOT], provider="bank_transfer",
                          currency=books.programmes[BOT].currency,
                          minimum=Money(books.programmes[BOT].payout_minimum, books.programmes[BOT].currency))
-    currencies = _check_books(books)
+    currencies = _check_books(list(books.programmes.values()))
     return MoneySummary(programmes=len(books.programmes), transactions=LedgerTransaction.objects.count(),
                         earners=len({e.person for e in plan.earnings}), paid=results.paid, failed=results.failed,
                         draft=draft.lines.count(),
@@ -384,10 +387,10 @@ def _result_file(batch: PayoutBatch, lines: list[Any], failures: dict[int, str],
     return buffer.getvalue().encode()
 
 
-def _check_books(books: Books) -> tuple[str, ...]:
+def _check_books(programmes: list[Programme]) -> tuple[str, ...]:
     """Refuse to load a demo whose books do not balance: the demo is what a finance officer checks first."""
     currencies: set[str] = set()
-    for partner in books.programmes.values():
+    for partner in programmes:
         totals = trial_balance(partner_id=partner.partner_id)
         if any(totals.values()):
             raise RuntimeError(f"The demo's trial balance for {partner.partner} is not zero: {totals}")

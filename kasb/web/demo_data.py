@@ -767,7 +767,8 @@ def _support(rng: random.Random, workers: dict[str, list[int]], registrations: l
     """Transport: by the training day in Jordan and Tajikistan, by the month in Tunisia."""
     support: list[Support] = []
     sessions: dict[tuple[str, date], int] = {}
-    session_ids = iter(range(311, 10**6))
+    # Far above the ids of the sessions the learning demo schedules, so a purpose never names a real one.
+    session_ids = iter(range(90_311, 10**6))
     for spec in PROGRAMMES:
         if spec.monthly:
             months = [(today.replace(day=1) - timedelta(days=1)).replace(day=1)]

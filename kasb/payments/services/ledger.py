@@ -3,7 +3,8 @@
 Every other money service builds its legs and calls `post`. Balances are cached on the account and
 moved by conditional UPDATEs in the same database transaction as the entries, accounts always in
 id order (so two postings never wait on each other in a cycle); an UPDATE that would overdraw an
-account matches no row and the whole posting rolls back.
+account matches no row and the whole posting rolls back. A posting with very many accounts (a payout
+batch) locks them in id order, checks them, then moves them in one batch of statements.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Sum, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,10 +137,10 @@ def _insufficient(account_id: int, delta: int) -> InsufficientFunds:
         details={"account": account.key})
 
 
-# A posting that moves more accounts than this (a payout batch: one leg per worker) moves them a
-# chunk at a time, not with one UPDATE each: 10,000 round trips took most of a batch approval.
+# A posting that moves more accounts than this (a payout batch: one leg per worker) locks and moves
+# them in bulk: one ORM UPDATE per account made 10,000 round trips, most of a batch approval's time.
 MANY_ACCOUNTS = 100
-_CHUNK = 250  # accounts per statement: 3 parameters each stays under SQLite's 999
+_CHUNK = 500  # accounts per locking SELECT, under SQLite's 999 parameters
 
 
 def _move_balances(per_account: dict[int, int], kinds: dict[int, str]) -> None:
@@ -164,16 +165,17 @@ def _move_many(moves: dict[int, int], kinds: dict[int, str]) -> None:
     for chunk in chunks:
         balances.update(Account.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
                         .values_list("pk", "balance"))
-    for chunk in chunks:
-        for account_id in chunk:
-            delta = moves[account_id]
-            if delta > 0 and kinds[account_id] in NEVER_NEGATIVE and balances.get(account_id, 0) + delta > 0:
-                raise _insufficient(account_id, delta)
-    for chunk in chunks:
-        change = Case(*[When(pk=account_id, then=Value(moves[account_id])) for account_id in chunk],
-                      output_field=BigIntegerField())
-        if Account.objects.filter(pk__in=chunk).update(balance=F("balance") + change) != len(chunk):
-            raise Conflict(_("An account of this transaction no longer exists."), code="account_missing")
+    if len(balances) != len(moves):
+        raise Conflict(_("An account of this transaction no longer exists."), code="account_missing")
+    for account_id in sorted(moves):
+        delta = moves[account_id]
+        if delta > 0 and kinds[account_id] in NEVER_NEGATIVE and balances[account_id] + delta > 0:
+            raise _insufficient(account_id, delta)
+    # One statement, many parameter sets: psycopg pipelines them, SQLite runs them in-process.
+    table, pk, balance = (connection.ops.quote_name(name) for name in (Account._meta.db_table, "id", "balance"))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {balance} = {balance} + %s WHERE {pk} = %s",  # noqa: S608
+                           [(moves[account_id], account_id) for account_id in sorted(moves)])
 
 
 @transaction.atomic

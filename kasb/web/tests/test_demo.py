@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -23,10 +24,14 @@ from kasb.core.models import AuditEvent
 from kasb.core.permissions import STAFF_ROLES, Role
 from kasb.orgs.models import Membership, Organisation
 from kasb.orgs.queries import principal_for_user
+from kasb.outreach import queries as outreach_queries
+from kasb.outreach.models import Application, Call
 from kasb.participants.models import Consent, Participant
 from kasb.participants.vocab import has_disability
 from kasb.payments.iban import normalise_iban
 from kasb.payments.models import (
+    AccountKind,
+    Entry,
     Exchange,
     LedgerTransaction,
     PayoutBatch,
@@ -38,6 +43,20 @@ from kasb.payments.models import (
 from kasb.payments.queries import methods_to_verify, reconciliation, trial_balance, worker_accounts
 from kasb.payments.services.ledger import drifted_accounts, unbalanced_transactions
 from kasb.settings import DEMO_SECRET_KEY
+from kasb.training.models import (
+    Attendance,
+    Certificate,
+    Cohort,
+    Enrolment,
+    EquipmentLoan,
+    Modality,
+    Session,
+    TuitionGrant,
+)
+from kasb.training.models import (
+    TestAttempt as PlacementAttempt,
+)
+from kasb.training.services.certificates import own_certificates
 from kasb.web import demo, demo_data
 
 REPO = Path(__file__).resolve().parents[3]
@@ -47,6 +66,24 @@ def run(command: str, *args: str) -> str:
     out = io.StringIO()
     call_command(command, *args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
+
+
+def demo_client(email: str) -> Client:
+    """Sign in as a demo account with the demo password (and, for staff, the code `demo_code` prints)."""
+    client = Client()
+    response = client.post("/en/accounts/sign-in/", {"identifier": email, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    if TOTPDevice.objects.filter(user__email=email, confirmed=True).exists():
+        response = client.post("/en/accounts/two-step/", {"token": run("demo_code", email).strip()})
+        assert response.status_code == 302, response.content[:500]
+    return client
+
+
+def demo_learning_secrets(data_dir: Path) -> set[str]:
+    """Applicants' phone numbers, as the demo's SMS outbox (a file beside the database) shows them."""
+    outbox = data_dir / "sms" / "messages.jsonl"
+    phones = {json.loads(line)["to"] for line in outbox.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return phones | {phone.lstrip("+") for phone in phones}
 
 
 def counts() -> dict[str, int]:
@@ -220,8 +257,123 @@ def test_protected_values_never_reach_the_database_file_in_plain_text(tmp_path: 
     # Payout methods: wallet numbers (some not the registration phone) and IBANs, whole and without the prefix.
     payout_secrets = demo_data.money_plan(today.year, today).secrets()
     assert len(payout_secrets - secrets) >= 10
-    leaked = sorted(value for value in secrets | payout_secrets if value.encode() in raw)
+    # Applicants' phone numbers (the SMS outbox names them) are encrypted too, on the application and the record.
+    applicants = {value for value in demo_learning_secrets(tmp_path) if value}
+    assert len(applicants) >= 60
+    leaked = sorted(value for value in secrets | payout_secrets | applicants if value.encode() in raw)
     assert leaked == []
     # The scan does see the participants' rows: their (unprotected) names are there; and the ledger's.
     assert all(p["family_name"].encode() in raw and p["given_name"].encode() in raw for p in people)
     assert b"Task 1201 approved: receipt data entry" in raw
+
+
+# --- the learning pathway ------------------------------------------------------------------------
+
+def test_demo_runs_the_learning_pathway_from_call_to_certificate(db: Any, demo_settings: Any) -> None:
+    """An open call with applications, test results and targets; cohorts whose stipends match attendance
+    exactly; certificates that verify (one revoked); and the books still balance."""
+    demo_settings.KASB_RATE_LIMITS = {"verify": 10_000, "apply": 10_000}
+    out = run("load_demo")
+    assert re.search(r"Learning: 2 calls with \d+ applications and \d+ placement tests taken; \d+ cohorts", out)
+    assert "The demo trainer has 1 session today" in out
+
+    # The open call: advertised on flyers, social media and WhatsApp, for 16 to 30, with three targets.
+    (call,) = outreach_queries.open_calls()
+    assert call.programme.partner.name == demo_data.BOT and (call.min_age, call.max_age) == (16, 30)
+    assert set(call.channels) == {"flyer", "social_media", "whatsapp"}
+    assert outreach_queries.targets_of(call) == {"women": 60, "refugees": 40, "disability": 10}
+    applications = list(Application.objects.filter(call=call))
+    assert len(applications) >= 40
+    statuses = {a.status for a in applications}
+    assert statuses >= {"enrolled", "waitlisted", "rejected", "submitted"}
+    assert outreach_queries.taken_places(call) == call.places
+    assert all(a.decision_reason for a in applications if a.status in ("rejected", "waitlisted"))
+    assert any(r.possible_duplicate for r in outreach_queries.ranked_applications(call))
+    assert sum(a.motivation_rating is not None for a in applications) >= 30
+    rows = {t.group: t for t in outreach_queries.target_rows(call)}
+    assert rows["women"].met and rows["refugees"].met  # fill_targets met what the applicants allowed
+    bands = set(PlacementAttempt.objects.filter(applicant_token__in=[a.token for a in applications],
+                                           submitted_at__isnull=False).values_list("band__min_percent", flat=True))
+    assert bands == {0, 40, 75}  # every band, from basic digital skills to the advanced track
+    assert PlacementAttempt.objects.filter(submitted_at__isnull=True).exists()  # someone lost their connection
+    earlier = Call.objects.get(status=Call.Status.SELECTED)
+    assert earlier.closes_on < timezone.localdate() and earlier.applications.filter(status="withdrawn").exists()
+    assert Client().get(f"/ar/apply/{call.slug}/").status_code == 200
+
+    # Stipends: attended in-person sessions × the cohort's rate, exactly, after a correction was reversed.
+    cohorts = list(Cohort.objects.select_related("programme"))
+    assert {c.centre.in_camp for c in cohorts if c.centre} == {True, False}
+    assert any(c.centre is None for c in cohorts)
+    assert {c.programme.country for c in cohorts} == {"JO", "TJ", "TN"}
+    paying = [c for c in cohorts if c.transport_rate]
+    assert len(paying) >= 3
+    for cohort in paying:
+        attended = Attendance.objects.filter(session__cohort=cohort, present=True, online=False,
+                                             enrolment__participant__isnull=False).exclude(
+                                                 session__modality=Modality.ONLINE).count()
+        sessions = [str(pk) for pk in cohort.sessions.values_list("pk", flat=True)]
+        paid = -sum(Entry.objects.filter(
+            transaction__purpose_type="training.session", transaction__purpose_id__in=sessions,
+            account__kind=AccountKind.WORKER).values_list("amount", flat=True))
+        assert paid == attended * cohort.transport_rate, cohort.name
+    assert LedgerTransaction.objects.filter(kind="reversal", purpose_type="training.session",
+                                            memo__contains="Attendance corrected").count() == 1
+    partners = Organisation.objects.filter(kind="partner")
+    assert all(total == 0 for p in partners for total in trial_balance(partner_id=p.pk).values())
+    assert drifted_accounts() == [] and unbalanced_transactions() == []
+
+    # Enrolment: every ending is there, with its reason; someone may drop out and is flagged first.
+    reasons = set(Enrolment.objects.exclude(dropout_reason="").values_list("dropout_reason", flat=True))
+    assert reasons >= {"transport", "care", "work"}
+    assert Enrolment.objects.filter(status="no_show").exists()
+    assert Enrolment.objects.filter(status__in=["accepted", "active"], at_risk=True).exists()
+    assert EquipmentLoan.objects.filter(returned_on__isnull=True).exists()
+    assert set(EquipmentLoan.objects.exclude(condition_in="").values_list("condition_in", flat=True)) == {
+        "good", "damaged"}
+    assert TuitionGrant.objects.filter(transaction_id__isnull=False).count() == 1
+
+    # Certificates: each verifies on its public page; one is revoked and says so.
+    certificates = list(Certificate.objects.all())
+    assert len(certificates) >= 10
+    for certificate in certificates:
+        page = Client().get(f"/en/verify/{certificate.code}/").content.decode()
+        expected = "Revoked certificate" if certificate.revoked_at else "Valid certificate"
+        assert expected in page and certificate.holder_name in page, certificate.code
+    assert sum(c.revoked_at is not None for c in certificates) == 1
+
+    # Training of trainers: the demo trainer was enrolled as staff and certified.
+    trainer = User.objects.get(email="trainer@demo.kasb.org")
+    assert [c.enrolment.status for c in own_certificates(principal_for_user(trainer))] == ["completed"]
+
+
+def test_demo_trainer_has_todays_roster_and_the_participant_her_learning(db: Any, demo_settings: Any) -> None:
+    run("load_demo")
+    today = timezone.localdate()
+    trainer = User.objects.get(email="trainer@demo.kasb.org")
+    (session,) = Session.objects.filter(cohort__trainers=trainer, starts_at__date=today)
+    assert session.cohort.centre is not None and session.cohort.transport_rate > 0
+    assert not session.attendance.exists()  # left for the trainer to take
+    client = demo_client("trainer@demo.kasb.org")
+    response = client.get("/en/training/roster/")
+    assert response.status_code == 302 and response["Location"] == f"/en/training/sessions/{session.pk}/roster/"
+    roster = client.get(response["Location"]).content.decode()
+    assert "Rahaf Al-Zoubi" in roster and "Save attendance" in roster and "at risk" in roster
+
+    me = User.objects.get(email=demo_data.PARTICIPANT_EMAIL).participant
+    assert me is not None
+    assert Application.objects.filter(participant=me, status="enrolled").count() == 1
+    attempt = PlacementAttempt.objects.get(participant=me)
+    assert attempt.band is not None and attempt.band.min_percent == 0
+    (active,) = Enrolment.objects.filter(participant=me, status="active")
+    assert active.cohort == session.cohort and active.attendance.filter(present=True).exists()
+    assert Certificate.objects.filter(enrolment__participant=me, revoked_at__isnull=True).count() == 1
+    page = demo_client(demo_data.PARTICIPANT_EMAIL).get("/en/training/me/").content.decode()
+    assert "Next session" in page and session.cohort.centre.name in page  # type: ignore[union-attr]
+    assert f"Your score: {attempt.percent}%" in page
+    assert Certificate.objects.get(enrolment__participant=me).code in page
+
+    # The demo coordinator's selection screen shows the open call against its targets.
+    call = Call.objects.get(status=Call.Status.OPEN)
+    women = next(t for t in outreach_queries.target_rows(call) if t.group == "women")
+    screen = demo_client("coordinator@demo.kasb.org").get(f"/en/outreach/{call.pk}/selection/").content.decode()
+    assert f"Women and girls {women.share}% of 60% target" in screen

@@ -47,6 +47,13 @@ class Command(BaseCommand):
                 f"payout batch ({m.paid} paid, {m.failed} failed and returned to the balance) and a draft bank "
                 f"batch of {m.draft} waiting for approval; {m.to_verify} payout methods to verify. "
                 "The trial balance is zero in every currency.")
+            learn = s.learning
+            self.stdout.write(
+                f"Learning: {learn.calls} calls with {learn.applications} applications and {learn.tests} placement "
+                f"tests taken; {learn.cohorts} cohorts with {learn.enrolments} enrolments, {learn.sessions_marked} "
+                f"rosters saved and {learn.stipends} transport stipends paid; {learn.certificates} certificates "
+                f"({learn.revoked} revoked). The demo trainer has {learn.today_sessions} "
+                f"session{'' if learn.today_sessions == 1 else 's'} today.")
         self._print_logins()
 
     def _print_logins(self) -> None:
