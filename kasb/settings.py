@@ -228,6 +228,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# The address people reach Kasb at (https://kasb.example.org), for links in SMS and e-mail sent outside a request.
+KASB_PUBLIC_URL = os.environ.get("KASB_PUBLIC_URL", "").rstrip("/")
+# Webhooks to private or loopback addresses are refused unless this is set (for a client on the same network).
+KASB_WEBHOOK_ALLOW_PRIVATE = env_bool("KASB_WEBHOOK_ALLOW_PRIVATE", False)
+
 # Public pages (applications, certificate verification) are rate-limited per client address.
 # Behind load balancers, say how many proxies append to X-Forwarded-For.
 KASB_TRUSTED_PROXIES = int(os.environ.get("KASB_TRUSTED_PROXIES", "0"))

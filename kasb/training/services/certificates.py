@@ -110,8 +110,10 @@ def completion_statuses(enrolments: Iterable[Enrolment], *, now: datetime | None
     ids = [e.pk for e in enrolments]
     cohorts = {c.pk: c for c in Cohort.objects.filter(pk__in={e.cohort_id for e in enrolments})
                .select_related("course")}
-    held = dict(Session.objects.filter(cohort_id__in=cohorts, starts_at__lte=now).values("cohort_id")
-                .annotate(n=Count("id")).values_list("cohort_id", "n"))
+    # A session counts as held once its roster was taken: a forgotten roster is nobody's absence,
+    # and the learner's own attendance share (My learning) counts the same way.
+    held = dict(Session.objects.filter(cohort_id__in=cohorts, starts_at__lte=now, attendance__isnull=False)
+                .values("cohort_id").annotate(n=Count("id", distinct=True)).values_list("cohort_id", "n"))
     present = dict(Attendance.objects.filter(enrolment_id__in=ids, present=True, session__starts_at__lte=now)
                    .values("enrolment_id").annotate(n=Count("id")).values_list("enrolment_id", "n"))
     modules: dict[int, list[Module]] = defaultdict(list)

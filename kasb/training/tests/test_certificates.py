@@ -92,6 +92,9 @@ def test_sessions_yet_to_come_do_not_count_and_an_offer_cannot_complete(
     from kasb.training.services.enrolment import offer_place
 
     offered = offer_place(actor=coordinator, cohort=cohort, participant=make_learner())
+    assert completion_status(offered).sessions_held == 0  # no roster taken yet: nobody's absence
+    classmate = offer_place(actor=coordinator, cohort=cohort, participant=make_learner(given_name="Noor"))
+    attend(classmate, 4)  # rosters of the four past sessions
     status = completion_status(offered)
     assert status.sessions_held == 4  # the fifth session is next week
     assert status.reasons[0] == "Only an active enrolment can be completed; this one is “Offered”."
