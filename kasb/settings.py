@@ -208,6 +208,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Periodic work, run by `kasb worker --beat` on one worker (or `celery -A kasb beat`).
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-leases": {"task": "microwork.release_expired", "schedule": 60.0},
+    "deliver-webhooks": {"task": "microwork.deliver_webhooks", "schedule": 60.0},
+    "auto-approve-due": {"task": "microwork.auto_approve_due", "schedule": 600.0},
+    "remeasure-projects": {"task": "microwork.remeasure_projects", "schedule": 3600.0},
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(DATA_DIR / "outbox")

@@ -20,5 +20,6 @@ urlpatterns += i18n_patterns(
     path("outreach/", include("kasb.outreach.urls")),
     path("apply/", include("kasb.outreach.urls_public")),
     path("verify/", include("kasb.training.urls_verify")),
+    path("microwork/", include("kasb.microwork.urls")),
     path("admin/", admin.site.urls),
 )

@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from kasb.core.errors import DomainError, ValidationFailed
 from kasb.core.translated import LANGUAGE_CODES
+from kasb.microwork.api import router as microwork_router
 from kasb.orgs.api import router as orgs_router
 from kasb.outreach.api import router as outreach_router
 from kasb.participants.api import router as participants_router
@@ -89,3 +90,4 @@ api.add_router("/participants", participants_router)
 api.add_router("/payments", payments_router)
 api.add_router("/outreach", outreach_router)
 api.add_router("/training", training_router)
+api.add_router("/microwork", microwork_router)

@@ -46,6 +46,10 @@ class Cap(StrEnum):
     ISSUE_CERTIFICATES = "issue_certificates"  # complete enrolments, issue and revoke certificates
     MANAGE_CALLS = "manage_calls"              # calls for applicants and their targets
     SELECT_APPLICANTS = "select_applicants"    # rate, select, waitlist and reject applications
+    # Microwork projects: create, upload tasks, publish, pause, reprice, cancel. A client member holds it
+    # for their own client organisation only; a programme manager for every client of their partner.
+    MANAGE_PROJECTS = "manage_projects"
+    REVIEW_WORK = "review_work"                # QA: review submissions, decide appeals, coach workers
 
 
 CAPABILITIES: dict[str, frozenset[Cap]] = {
@@ -54,29 +58,32 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
                                  Cap.VERIFY_PAYOUT_METHODS, Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE,
                                  Cap.ISSUE_CERTIFICATES, Cap.SELECT_APPLICANTS}),
     Role.TRAINER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.TAKE_ATTENDANCE}),
-    Role.QA_REVIEWER: frozenset({Cap.VIEW_ORGANISATIONS}),
+    Role.QA_REVIEWER: frozenset({Cap.VIEW_ORGANISATIONS, Cap.REVIEW_WORK}),
     Role.PROGRAMME_MANAGER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                                        Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION,
                                        Cap.MANAGE_API_KEYS, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER,
                                        Cap.PAY_STIPENDS, Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS,
                                        Cap.MANAGE_COURSES, Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE,
-                                       Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS, Cap.SELECT_APPLICANTS}),
+                                       Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS, Cap.SELECT_APPLICANTS,
+                                       Cap.MANAGE_PROJECTS, Cap.REVIEW_WORK}),
     Role.FINANCE_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS,
                                      Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS, Cap.APPROVE_PAYOUTS}),
     Role.ME_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
-    Role.CLIENT_MEMBER: frozenset(),
+    Role.CLIENT_MEMBER: frozenset({Cap.MANAGE_PROJECTS}),
     Role.EMPLOYER_MEMBER: frozenset(),
     Role.PARTICIPANT: frozenset(),
 }
 
 # Capabilities that only a role held at the partner itself or one of its centres can carry: an M&E
 # officer at a donor organisation sees the donor's organisations, never the partner's registry.
+# MANAGE_PROJECTS is deliberately not here: a client member acts in their own client organisation
+# (the microwork services scope it to that organisation).
 PROGRAMME_ONLY = frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                             Cap.IMPORT_PARTICIPANTS, Cap.MANAGE_ORGANISATION, Cap.MANAGE_API_KEYS,
                             Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS, Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS,
                             Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS, Cap.MANAGE_COURSES,
                             Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE, Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS,
-                            Cap.SELECT_APPLICANTS})
+                            Cap.SELECT_APPLICANTS, Cap.REVIEW_WORK})
 
 # Roles that must use two-factor sign-in (everyone who works with other people's data).
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.TRAINER, Role.QA_REVIEWER, Role.PROGRAMME_MANAGER,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from kasb.core.permissions import Cap, Role
+from kasb.microwork.models import Project
+from kasb.participants.models import Participant
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -45,12 +48,36 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Equipment"), reverse("training:loans")))
     if principal.can(Cap.MANAGE_COURSES):
         items.append((_("Placement tests"), reverse("training:test_manage")))
+    if principal.can(Cap.MANAGE_PROJECTS):
+        items.append((_("Projects"), reverse("microwork:client_projects")))
+    if principal.can(Cap.REVIEW_WORK):
+        items.append((_("Review"), reverse("microwork:review_projects")))
+    if principal.can(Cap.MANAGE_PROJECTS) or principal.can(Cap.REVIEW_WORK):
+        items.append((_("Results"), reverse("microwork:results_list")))
     if principal.participant_id and Role.PARTICIPANT in principal.roles:
         items.append((_("My record"), reverse("participants:me")))
         items.append((_("My money"), reverse("payments:my_money")))
         items.append((_("My learning"), reverse("training:me")))
         items.append((_("My certificates"), reverse("training:certificates")))
+        work = _work_url(principal.participant_id)
+        if work:
+            items.append((_("Work"), work))
     elif trains:
-        # Trainers and coordinators are trained too (training of trainers).
+        # Trainers and coordinators are trained too (training of trainers), and hold certificates.
         items.append((_("My learning"), reverse("training:me")))
+        items.append((_("My certificates"), reverse("training:certificates")))
     return {"nav": items}
+
+
+def _work_url(participant_id: int) -> str:
+    """The worker's pages, for someone with a worker profile or a published project at their partner.
+
+    One query. Eligibility proper (skills, languages, area) is worked out on the page itself.
+    """
+    try:
+        url = reverse("microwork:work_projects")
+    except NoReverseMatch:  # the microwork pages are not mounted
+        return ""
+    published = Project.objects.filter(status=Project.Status.PUBLISHED, programme__partner_id=OuterRef("partner_id"))
+    works = Participant.objects.filter(Q(work_profile__isnull=False) | Exists(published), pk=participant_id).exists()
+    return url if works else ""

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kasb.core.background import enqueue
 from kasb.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kasb.participants.models import Participant
 
@@ -77,7 +78,9 @@ def release_expired(*, project: Project | None = None, now: datetime | None = No
 
 
 def _candidates(project: Project, worker: Participant, gold: bool) -> list[int]:
-    qs = (Task.objects.filter(project=project, status=Task.Status.OPEN, is_gold=gold)
+    # is_gold__in, not is_gold=: SQLite can use the claim-order index only for "is_gold IN (0)", not for
+    # "NOT is_gold", and would otherwise sort every open task of the project on each claim.
+    qs = (Task.objects.filter(project=project, status=Task.Status.OPEN, is_gold__in=[gold])
           .alias(used=F("filled") + F("leased")).filter(used__lt=project.overlap)
           .exclude(assignments__worker=worker)
           .order_by("-filled", "id"))
@@ -173,6 +176,11 @@ def submit_work(*, worker: Participant, assignment_id: int, client_key: str, ans
     project = assignment.project
     cleaned = check_answers(project.answer_fields, answers)
     if assignment.status == A.SUBMITTED:
+        # A retry sent while the first attempt was still being saved waited above for the lease's lock:
+        # the first attempt's submission is the answer, not an error.
+        first = Submission.objects.filter(assignment=assignment, client_key=key).first()
+        if first is not None:
+            return first
         raise Conflict(_("You already submitted this task."), code="already_submitted")
     task = Task.objects.select_for_update(of=("self",)).get(pk=assignment.task_id)
     holding = assignment.status == A.ACTIVE
@@ -194,9 +202,13 @@ def submit_work(*, worker: Participant, assignment_id: int, client_key: str, ans
             submission = Submission.objects.create(
                 task=task, project=project, worker=worker, assignment=assignment, client_key=key, answers=cleaned,
                 seconds_spent=max(0, min(int(seconds_spent or 0), 24 * 3600)), late=late, surplus=not counted,
-                gold_correct=gold_correct)
+                gold_correct=gold_correct, pay=project.pay_per_task)
     except IntegrityError:
         raise Conflict(_("This submission is being recorded already."), code="duplicate_submission") from None
+    # Measured time per task may show the pay has fallen below the floor: checked after commit, off the request.
+    from ..tasks import remeasure_project  # tasks call services; import here, not at the top
+
+    enqueue(remeasure_project, project.pk)
     if gold_correct is not None:
         profile, _created = WorkerProfile.objects.get_or_create(participant=worker)
         WorkerProfile.objects.filter(pk=profile.pk).update(gold_seen=F("gold_seen") + 1,
