@@ -25,6 +25,16 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked() -> Any:
+    """Each test starts in English: a request to /ar/... leaves Arabic active on the test's thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_and_outbox(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
