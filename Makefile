@@ -32,7 +32,7 @@ test-unit: install
 	KASB_FAST_HASHER=1 KASB_INLINE_THREADS=0 $(PYTEST) -q -m "not browser" -p no:randomly
 
 test-browser: install
-	KASB_FAST_HASHER=1 $(PYTEST) -q -m browser kasb/web/tests/browser
+	KASB_FAST_HASHER=1 $(PYTEST) -q -m browser kasb
 
 lint: install
 	$(BIN)/ruff check kasb bench
@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/payments_statement.py
 	$(BIN)/python bench/payout_batch.py
+	$(BIN)/python bench/microwork_claim_submit.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
