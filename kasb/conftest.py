@@ -49,6 +49,11 @@ def ensure_areas() -> None:
 
     if not Area.objects.exists():
         importlib.import_module("kasb.orgs.migrations.0002_admin1_areas").load(apps, None)
+    # The skills taxonomy is data from a migration too, and a transactional test empties it as well.
+    from kasb.skills.models import Skill
+
+    if not Skill.objects.exists():
+        importlib.import_module("kasb.skills.migrations.0002_taxonomy").load(apps, None)
 
 
 @pytest.fixture
