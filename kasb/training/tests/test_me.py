@@ -121,4 +121,6 @@ def test_my_learning_costs_the_same_with_one_and_three_enrolments(root: Principa
         generate_schedule(actor=tw.coordinator, cohort=cohort, weekdays=range(7), starts_at=time(9),
                           ends_at=time(10), count=3)
         tw.enrol(person, cohort=cohort)
-    assert count() == one
+    # One query more at most: the next-session lookup runs only when some enrolment has a session to
+    # come, which for the first cohort depends on the time of day. Per-enrolment queries would add two.
+    assert count() <= one + 1
