@@ -105,10 +105,18 @@ def _lease(project: Project, worker: Participant, gold: bool, moment: datetime) 
     return None
 
 
-@transaction.atomic
 def claim_next_task(*, worker: Participant, project: Project, now: datetime | None = None) -> Assignment:
     """Lease the next task this worker may do, or raise NoTaskAvailable. Their current lease, if any, comes back."""
     moment = _now(now)
+    # Run-out leases go back first, each in its own short transaction as the periodic sweep does. Inside the
+    # claim's transaction their row locks piled up (a lease, its task, the next lease...) and deadlocked on
+    # PostgreSQL with submissions, which lock a lease and then its task.
+    release_expired(project=project, now=moment, limit=50)
+    return _claim(worker, project, moment)
+
+
+@transaction.atomic
+def _claim(worker: Participant, project: Project, moment: datetime) -> Assignment:
     if project.status != Project.Status.PUBLISHED or not may_work_on(worker, project):
         raise PermissionDenied(_("This project is not open to you."), code="not_eligible")
     profile = WorkerProfile.objects.filter(participant=worker).first()
@@ -119,7 +127,6 @@ def claim_next_task(*, worker: Participant, project: Project, now: datetime | No
                .select_related("task").first())
     if current is not None:
         return current
-    release_expired(project=project, now=moment, limit=50)
     done = Submission.objects.filter(worker=worker, project=project).count()
     gold_first = wants_gold(done, project.gold_percent)
     assignment = (_lease(project, worker, gold_first, moment) or _lease(project, worker, not gold_first, moment))
