@@ -4,7 +4,8 @@
 pay every submission, each one twice at once. Afterwards: no task over its overlap, `filled` equal to
 the counted submissions and `leased` to the active leases, no worker twice on a task, every submission
 a worker was told about stored, a retried submission recorded once, every approval paid once, the
-books balanced. Leases that run out while others claim, submit and sweep never over-fill a task.
+books balanced. Leases that run out while others claim, submit and sweep never over-fill a task, and
+a claim giving them back never deadlocks with a late submission.
 
 On PostgreSQL this is row locks and `skip_locked`; on SQLite it is IMMEDIATE transactions in WAL
 mode. The in-memory SQLite test database is not what production runs, so on SQLite each test copies
@@ -19,17 +20,19 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from django.db import OperationalError, connection, connections
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from kasb.core.money import Money
 from kasb.core.permissions import Principal, Role
 from kasb.microwork.models import Assignment, Project, Submission, Task
+from kasb.microwork.services import work
 from kasb.microwork.services.work import NoTaskAvailable, claim_next_task, release_expired, submit_work
 from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Participant
@@ -352,6 +355,64 @@ def test_leases_running_out_mid_run_never_over_fill_a_task(overlap: int, make_pr
     # their worker submitted, and those answers were kept too, counted or surplus.
     assert taken_back, "no lease was taken back before its worker submitted"
     assert Submission.objects.filter(assignment_id__in=taken_back).count() == len(taken_back)
+
+
+def _blocked_on_a_lock(timeout: float = 20) -> None:
+    """Wait until another connection waits for a row lock (PostgreSQL), or give it a moment (SQLite)."""
+    if connection.vendor != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the claim never waited for the submission's lock")
+
+
+def test_a_claim_giving_back_run_out_leases_does_not_deadlock_with_a_late_submission(
+        make_project: Any, make_workers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two leases of one task have run out. Their second worker submits late (the lease locked, then the
+    task) while a third worker's claim gives the leases back (each lease, then its task). The claim must
+    not hold the task while it waits for the submitter's lease: that is a deadlock on PostgreSQL."""
+    project = make_project(tasks=1, overlap=3)
+    first, second, third = make_workers(3)
+    early, late = (claim_next_task(worker=w, project=project) for w in (first, second))
+    Assignment.objects.filter(pk=early.pk).update(expires_at=early.expires_at - timedelta(seconds=30))
+    later = timezone.now() + timedelta(minutes=project.lease_minutes + 1)
+    answering, go_on = threading.Event(), threading.Event()
+    checked = work.check_answers
+
+    def slow_check(fields: Any, answers: Any) -> Any:  # between locking the lease and locking its task
+        answering.set()
+        go_on.wait(timeout=30)
+        return checked(fields, answers)
+
+    monkeypatch.setattr(work, "check_answers", slow_check)
+
+    def submitting() -> Submission:
+        return submit_work(worker=second, assignment_id=late.pk, client_key="late", answers=ANSWER, now=later)
+
+    def claiming() -> Assignment:
+        assert answering.wait(timeout=30)
+        return claim_next_task(worker=third, project=project, now=later)
+
+    def releasing() -> None:
+        assert answering.wait(timeout=30)
+        _blocked_on_a_lock()  # the claim has given back the first lease and waits for the second
+        go_on.set()
+
+    submitted, claimed, _ = _race([submitting, claiming, releasing], timeout=90)
+
+    assert isinstance(submitted, Submission) and not submitted.surplus, submitted
+    assert isinstance(claimed, Assignment) and claimed.task_id == late.task_id, claimed
+    assert Assignment.objects.get(pk=early.pk).status == Assignment.Status.EXPIRED
+    task = Task.objects.get(pk=late.task_id)
+    assert (task.filled, task.leased) == (1, 1)
+    _check_tasks(project)
 
 
 def test_a_retry_racing_the_first_attempt_records_one_submission(make_project: Any, make_workers: Any) -> None:
