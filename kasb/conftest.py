@@ -49,7 +49,13 @@ def ensure_areas() -> None:
 
     if not Area.objects.exists():
         importlib.import_module("kasb.orgs.migrations.0002_admin1_areas").load(apps, None)
-    # The skills taxonomy is data from a migration too, and a transactional test empties it as well.
+    ensure_skills()
+
+
+def ensure_skills() -> None:
+    """The skills taxonomy, as its data migration loads it (a transactional test empties it as well)."""
+    from django.apps import apps
+
     from kasb.skills.models import Skill
 
     if not Skill.objects.exists():

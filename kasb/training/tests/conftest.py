@@ -6,7 +6,6 @@ Generic on purpose: a test module that needs more (cohorts, sessions, enrolments
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,25 +13,16 @@ import pytest
 
 from kasb.accounts.models import User
 from kasb.accounts.services import create_user
-from kasb.conftest import PASSWORD, registration
+from kasb.conftest import PASSWORD, ensure_skills, registration
 from kasb.core.permissions import Principal, Role
 from kasb.orgs.models import Programme
 from kasb.orgs.queries import principal_for_user
 from kasb.orgs.services import create_programme
 from kasb.participants.models import Participant
 from kasb.participants.services import link_login, register_participant
-from kasb.skills.models import Skill
 from kasb.training.models import Course, PlacementTest
 from kasb.training.services.courses import create_course
 from kasb.training.services.placement import install_digital_literacy_test
-
-
-def ensure_skills() -> None:
-    """The skill taxonomy, as its data migration loads it (a transactional test empties the table)."""
-    from django.apps import apps
-
-    if not Skill.objects.exists():
-        importlib.import_module("kasb.skills.migrations.0002_taxonomy").load(apps, None)
 
 
 @pytest.fixture

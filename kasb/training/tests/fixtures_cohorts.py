@@ -8,7 +8,6 @@ catalogue, a coordinator and a trainer at the Irbid centre, the basic digital sk
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from kasb.accounts.models import User
 from kasb.accounts.services import create_user
-from kasb.conftest import PASSWORD, registration
+from kasb.conftest import PASSWORD, ensure_skills, registration
 from kasb.core.money import Money
 from kasb.core.permissions import Principal, Role
 from kasb.orgs.models import Programme
@@ -28,7 +27,6 @@ from kasb.participants.models import Participant
 from kasb.participants.services import link_login, register_participant
 from kasb.payments.models import LedgerTransaction, TransactionKind
 from kasb.payments.services import fund_programme, worker_account
-from kasb.skills.models import Skill
 from kasb.training.models import Cohort, Course, Enrolment, Session
 from kasb.training.services.courses import create_cohort, generate_schedule, install_course_catalogue
 from kasb.training.services.enrolment import move_enrolment, offer_place
@@ -39,13 +37,6 @@ RATE = Money(1500, "JOD")  # 1.500 JOD
 def jod(text: str) -> Money:
     return Money.parse(text, "JOD")
 
-
-def ensure_skills() -> None:
-    """The taxonomy, as its data migration loads it (a transactional test empties the table)."""
-    from django.apps import apps
-
-    if not Skill.objects.exists():
-        importlib.import_module("kasb.skills.migrations.0002_taxonomy").load(apps, None)
 
 
 @dataclass
