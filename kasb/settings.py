@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "kasb.training",
     "kasb.outreach",
     "kasb.microwork",
+    "kasb.careers",
+    "kasb.monitoring",
     "kasb.web",
     "kasb.api",
 ]

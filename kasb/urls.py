@@ -21,5 +21,7 @@ urlpatterns += i18n_patterns(
     path("apply/", include("kasb.outreach.urls_public")),
     path("verify/", include("kasb.training.urls_verify")),
     path("microwork/", include("kasb.microwork.urls")),
+    path("careers/", include("kasb.careers.urls")),
+    path("monitoring/", include("kasb.monitoring.urls")),
     path("admin/", admin.site.urls),
 )

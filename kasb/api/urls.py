@@ -12,9 +12,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kasb.careers.api import router as careers_router
 from kasb.core.errors import DomainError, ValidationFailed
 from kasb.core.translated import LANGUAGE_CODES
 from kasb.microwork.api import router as microwork_router
+from kasb.monitoring.api import router as monitoring_router
 from kasb.orgs.api import router as orgs_router
 from kasb.outreach.api import router as outreach_router
 from kasb.participants.api import router as participants_router
@@ -91,3 +93,5 @@ api.add_router("/payments", payments_router)
 api.add_router("/outreach", outreach_router)
 api.add_router("/training", training_router)
 api.add_router("/microwork", microwork_router)
+api.add_router("/careers", careers_router)
+api.add_router("/monitoring", monitoring_router)

@@ -50,13 +50,22 @@ class Cap(StrEnum):
     # for their own client organisation only; a programme manager for every client of their partner.
     MANAGE_PROJECTS = "manage_projects"
     REVIEW_WORK = "review_work"                # QA: review submissions, decide appeals, coach workers
+    # Careers: events and check-in, mentoring, referrals, information pages, recommending participants.
+    MANAGE_CAREER_SERVICES = "manage_career_services"
+    # Opportunities and the applications sent to them. An employer member holds it for their own employer
+    # organisation only; a programme manager or coordinator for every employer of their partner.
+    MANAGE_OPPORTUNITIES = "manage_opportunities"
+    VIEW_INDICATORS = "view_indicators"        # monitoring: indicators, dashboards, reports (suppressed)
+    VIEW_UNSUPPRESSED = "view_unsuppressed"    # monitoring: figures without small-cell suppression
+    MANAGE_MONITORING = "manage_monitoring"    # results frameworks, targets, surveys, historical imports
 
 
 CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.COORDINATOR: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
                                  Cap.IMPORT_PARTICIPANTS, Cap.VIEW_ORGANISATIONS, Cap.PAY_STIPENDS,
                                  Cap.VERIFY_PAYOUT_METHODS, Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE,
-                                 Cap.ISSUE_CERTIFICATES, Cap.SELECT_APPLICANTS}),
+                                 Cap.ISSUE_CERTIFICATES, Cap.SELECT_APPLICANTS, Cap.MANAGE_CAREER_SERVICES,
+                                 Cap.MANAGE_OPPORTUNITIES, Cap.VIEW_INDICATORS}),
     Role.TRAINER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.TAKE_ATTENDANCE}),
     Role.QA_REVIEWER: frozenset({Cap.VIEW_ORGANISATIONS, Cap.REVIEW_WORK}),
     Role.PROGRAMME_MANAGER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_PARTICIPANTS,
@@ -65,12 +74,16 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
                                        Cap.PAY_STIPENDS, Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS,
                                        Cap.MANAGE_COURSES, Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE,
                                        Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS, Cap.SELECT_APPLICANTS,
-                                       Cap.MANAGE_PROJECTS, Cap.REVIEW_WORK}),
+                                       Cap.MANAGE_PROJECTS, Cap.REVIEW_WORK, Cap.MANAGE_CAREER_SERVICES,
+                                       Cap.MANAGE_OPPORTUNITIES, Cap.VIEW_INDICATORS, Cap.VIEW_UNSUPPRESSED,
+                                       Cap.MANAGE_MONITORING}),
     Role.FINANCE_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS,
                                      Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS, Cap.APPROVE_PAYOUTS}),
-    Role.ME_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS}),
+    # An M&E officer at a donor organisation keeps VIEW_INDICATORS (suppressed aggregates) and loses the rest.
+    Role.ME_OFFICER: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_ORGANISATIONS, Cap.VIEW_INDICATORS,
+                                Cap.VIEW_UNSUPPRESSED, Cap.MANAGE_MONITORING}),
     Role.CLIENT_MEMBER: frozenset({Cap.MANAGE_PROJECTS}),
-    Role.EMPLOYER_MEMBER: frozenset(),
+    Role.EMPLOYER_MEMBER: frozenset({Cap.MANAGE_OPPORTUNITIES}),
     Role.PARTICIPANT: frozenset(),
 }
 
@@ -83,7 +96,8 @@ PROGRAMME_ONLY = frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_PROTECTED, Cap.REGISTER_
                             Cap.VIEW_LEDGER, Cap.MANAGE_FUNDS, Cap.PAY_STIPENDS, Cap.PREPARE_PAYOUTS,
                             Cap.APPROVE_PAYOUTS, Cap.VERIFY_PAYOUT_METHODS, Cap.MANAGE_COURSES,
                             Cap.MANAGE_COHORTS, Cap.TAKE_ATTENDANCE, Cap.ISSUE_CERTIFICATES, Cap.MANAGE_CALLS,
-                            Cap.SELECT_APPLICANTS, Cap.REVIEW_WORK})
+                            Cap.SELECT_APPLICANTS, Cap.REVIEW_WORK, Cap.MANAGE_CAREER_SERVICES,
+                            Cap.VIEW_UNSUPPRESSED, Cap.MANAGE_MONITORING})
 
 # Roles that must use two-factor sign-in (everyone who works with other people's data).
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.TRAINER, Role.QA_REVIEWER, Role.PROGRAMME_MANAGER,

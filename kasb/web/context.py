@@ -9,8 +9,10 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from kasb.careers.navigation import nav_items as careers_nav
 from kasb.core.permissions import Cap, Role
 from kasb.microwork.models import Project
+from kasb.monitoring.navigation import nav_items as monitoring_nav
 from kasb.participants.models import Participant
 
 
@@ -66,6 +68,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Trainers and coordinators are trained too (training of trainers), and hold certificates.
         items.append((_("My learning"), reverse("training:me")))
         items.append((_("My certificates"), reverse("training:certificates")))
+    items += careers_nav(principal)
+    items += monitoring_nav(principal)
     return {"nav": items}
 
 

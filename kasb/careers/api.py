@@ -1,0 +1,5 @@
+"""/api/v1/careers."""
+
+from ninja import Router
+
+router = Router(tags=["careers"])

@@ -1,0 +1,1 @@
+"""The careers app's tables."""

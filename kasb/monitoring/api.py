@@ -1,0 +1,5 @@
+"""/api/v1/monitoring."""
+
+from ninja import Router
+
+router = Router(tags=["monitoring"])

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    name = "kasb.monitoring"
+    label = "monitoring"
+    verbose_name = _("Monitoring and evaluation")
+    default_auto_field = "django.db.models.BigAutoField"
