@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kasb.core.permissions import Principal
 
 
-def nav_items(principal: Principal) -> list[tuple[str, str]]:
-    """(label, url) pairs this person may open; no database query unless one is unavoidable."""
+def nav_items(principal: Principal) -> list[tuple[Any, str]]:
+    """(label, url) pairs this person may open (labels may be lazy); at most one query."""
     return []

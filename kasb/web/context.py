@@ -21,7 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     principal = request.principal  # type: ignore[attr-defined]
-    items = [(_("Home"), reverse("web:dashboard"))]
+    items: list[tuple[Any, str]] = [(_("Home"), reverse("web:dashboard"))]
     if principal.can(Cap.VIEW_REGISTRY):
         items.append((_("Participants"), reverse("participants:list")))
     if principal.can(Cap.REGISTER_PARTICIPANTS):
