@@ -77,6 +77,12 @@ def opportunity_for_manager(principal: Principal, pk: int) -> Opportunity:
     return found
 
 
+def with_application_counts(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    A = CareerApplication.Status
+    return qs.annotate(application_count=Count("applications", distinct=True),
+                       new_count=Count("applications", filter=Q(applications__status=A.APPLIED), distinct=True))
+
+
 def applications_received_by(principal: Principal) -> QuerySet[CareerApplication]:
     """Applications sent to opportunities the principal manages: the only way an employer sees a participant."""
     qs = CareerApplication.objects.select_related("opportunity", "opportunity__employer")

@@ -1,0 +1,183 @@
+"""The careers pages as people use them: a participant on their phone, career staff, an employer member."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kasb.accounts.models import User
+from kasb.core.permissions import Principal, Role
+
+from ..models import CV, CareerApplication, Opportunity, Referral, Registration
+from ..services.cv import start_cv
+from ..services.events import checkin_token, register
+from ..services.referrals import refer
+from .conftest import principal_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def amal(make_person: Any) -> Any:
+    return make_person(given_name="Amal", login=True, skills=("data-entry", "email"))
+
+
+def _participant_client(person: Any, login: Callable[[User], Client]) -> Client:
+    return login(person.user)
+
+
+def test_a_participant_builds_a_cv_in_arabic_and_downloads_it(amal: Any, login: Callable[[User], Client]) -> None:
+    client = _participant_client(amal, login)
+    page = client.get("/ar/careers/cv/")
+    assert page.status_code == 200 and 'dir="rtl"' in page.content.decode()
+    response = client.post("/ar/careers/cv/", {
+        "display_name": "أمل حداد", "language": "ar", "headline": "مدخلة بيانات دقيقة", "profile": "",
+        "contact": "amal@example.org", "include_skills": "on", "include_certificates": "on"})
+    assert response.status_code == 302
+    cv = CV.objects.get(participant=amal)
+    assert (cv.display_name, cv.language, cv.include_microwork) == ("أمل حداد", "ar", False)
+    response = client.post("/ar/careers/cv/entries/", {"kind": "education", "title": "Tawjihi",
+                                                       "started_on": "2019-09-01", "ended_on": "2018-06-01"})
+    assert response.status_code == 400 and "ended_on" in response.content.decode()  # the error shown on the form
+    client.post("/ar/careers/cv/entries/", {"kind": "education", "title": "Tawjihi", "started_on": "2018-09-01",
+                                            "ended_on": "2021-06-01"})
+    client.post("/ar/careers/cv/languages/", {"code": "ar", "level": "native"})
+    pdf = client.get("/ar/careers/cv/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    text = client.get("/ar/careers/cv/text/").content.decode()
+    assert "أمل حداد" in text and "Tawjihi" in text and "amal@example.org" in text
+
+
+def test_the_microwork_record_is_shown_only_with_consent(amal: Any, login: Callable[[User], Client]) -> None:
+    from ..documents import assemble_cv
+    from ..services.cv import update_cv
+    cv = start_cv(actor=principal_of(amal), participant=amal)
+    assert assemble_cv(cv)["microwork"] is None
+    update_cv(actor=principal_of(amal), cv=cv, include_microwork=True)
+    cv.refresh_from_db()
+    assert cv.microwork_consent_at is not None
+    update_cv(actor=principal_of(amal), cv=cv, include_microwork=False)
+    cv.refresh_from_db()
+    assert cv.microwork_consent_at is None and not cv.include_microwork
+
+
+def test_matched_skills_show_and_applying_sends_the_cv(amal: Any, internship: Opportunity,
+                                                      login: Callable[[User], Client], employer_user: User) -> None:
+    client = _participant_client(amal, login)
+    listing = client.get("/en/careers/opportunities/").content.decode()
+    assert "Data clerk intern" in listing and "Why it fits" in listing and "Data entry" in listing
+    page = client.get(f"/en/careers/opportunities/{internship.pk}/").content.decode()
+    assert "Build your CV first" in page
+    start_cv(actor=principal_of(amal), participant=amal)
+    response = client.post(f"/en/careers/opportunities/{internship.pk}/", {"message": "Hello"})
+    assert response.status_code == 302
+    application = CareerApplication.objects.get()
+    boss = login(employer_user)
+    page = boss.get(f"/en/careers/manage/applications/{application.pk}/").content.decode()
+    assert "Amal Haddad" in page and "+9627" not in page and "refugee" not in page.lower()
+    boss.post(f"/en/careers/manage/applications/{application.pk}/", {"to": "shortlisted"})
+    application.refresh_from_db()
+    assert application.status == "shortlisted"
+    assert "Shortlisted" in client.get("/en/careers/").content.decode()
+
+
+def test_an_employer_cannot_open_another_employers_application(amal: Any, internship: Opportunity, rival: Principal,
+                                                              login: Callable[[User], Client]) -> None:
+    start_cv(actor=principal_of(amal), participant=amal)
+    from ..services.applications import apply
+    application = apply(actor=principal_of(amal), opportunity=internship)
+    other = login(rival.user)
+    assert other.get(f"/en/careers/manage/applications/{application.pk}/").status_code == 404
+    assert other.get(f"/en/careers/manage/opportunities/{internship.pk}/").status_code == 404
+    assert "Amal" not in other.get("/en/careers/manage/opportunities/").content.decode()
+    # Nor a participant's careers record.
+    assert other.get(f"/en/careers/manage/participants/{amal.pk}/").status_code == 404
+
+
+def test_a_full_event_says_so_and_offers_the_waitlist(make_person: Any, fair: Any,
+                                                     login: Callable[[User], Client]) -> None:
+    for _ in range(2):
+        person = make_person(login=True)
+        register(actor=principal_of(person), event=fair)
+    late = make_person(login=True)
+    client = login(late.user)
+    page = client.get(f"/en/careers/events/{fair.pk}/").content.decode()
+    assert "This event is full" in page and "Join the waitlist" in page
+    client.post(f"/en/careers/events/{fair.pk}/", {"waitlist": "1"})
+    assert Registration.objects.get(participant=late).status == Registration.Status.WAITLISTED
+
+
+def test_qr_check_in_by_staff_counts_once(amal: Any, fair: Any, login: Callable[[User], Client],
+                                         coordinator_user: User) -> None:
+    client = login(amal.user)
+    client.post(f"/en/careers/events/{fair.pk}/", {})
+    page = client.get(f"/en/careers/events/{fair.pk}/").content.decode()
+    registration = Registration.objects.get(participant=amal)
+    token = checkin_token(registration)
+    assert "data:image/svg+xml;base64," in page and token in page
+    assert client.get(f"/en/careers/check-in/{token}/").status_code == 404  # a participant cannot check in
+    staff = login(coordinator_user)
+    assert "Amal Haddad" in staff.get(f"/en/careers/check-in/{token}/").content.decode()
+    assert "is checked in" in staff.post(f"/en/careers/check-in/{token}/", follow=True).content.decode()
+    assert "was already checked in" in staff.post(f"/en/careers/check-in/{token}/", follow=True).content.decode()
+    assert Registration.objects.filter(event=fair, checked_in_at__isnull=False).count() == 1
+    listing = staff.get(f"/en/careers/manage/events/{fair.pk}/").content.decode()
+    assert 'id="attended">1<' in listing
+    assert staff.get(f"/en/careers/check-in/{token}x/").status_code == 404
+
+
+def test_staff_register_a_walk_in_and_check_them_in(fair: Any, login: Callable[[User], Client],
+                                                    coordinator_user: User) -> None:
+    staff = login(coordinator_user)
+    response = staff.post(f"/en/careers/manage/events/{fair.pk}/", {"name": "Walk In", "phone": "079 555 1234",
+                                                                     "check_in_now": "on"})
+    assert response.status_code == 302
+    walk_in = Registration.objects.get(walk_in_name="Walk In")
+    assert walk_in.checked_in_at is not None and walk_in.walk_in_phone == "0795551234"
+    bad = staff.post(f"/en/careers/manage/events/{fair.pk}/", {"name": "X", "phone": "12"})
+    assert "Give a phone number we can call." in bad.content.decode()
+
+
+def test_a_referral_page_shares_only_the_consented_fields(amal: Any, coordinator: Principal, root: Principal,
+                                                         world: dict[str, Any], login: Callable[[User], Client],
+                                                         coordinator_user: User) -> None:
+    from kasb.orgs.services import create_organisation
+    mfi = create_organisation(actor=root, kind="financial", name="Micro Fund", country="JO", parent=world["partner"])
+    made = refer(actor=coordinator, participant=amal, provider=mfi, service="microfinance", reason="Sewing shop",
+                 consented_fields=["name", "phone"])
+    staff = login(coordinator_user)
+    page = staff.post(f"/en/careers/manage/referrals/{made.pk}/", {"action": "share", "channel": "e-mail"})
+    text = page.content.decode()
+    assert "Amal Haddad" in text and "+96279300" in text
+    assert "2003" not in text and "947-" not in text and "Syria" not in text
+    assert made.shares.count() == 1
+    staff.post(f"/en/careers/manage/referrals/{made.pk}/", {"action": "outcome", "loan_amount": "500",
+                                                            "loan_currency": "JOD", "loan_status": "disbursed",
+                                                            "business_started": "true"})
+    made.refresh_from_db()
+    assert (made.loan_minor, made.loan_status, made.business_started) == (500_000, "disbursed", True)
+    assert Referral.objects.get().participant == amal
+
+
+def test_info_pages_are_shown_in_the_readers_language(amal: Any, login: Callable[[User], Client],
+                                                     coordinator_user: User) -> None:
+    staff = login(coordinator_user)
+    staff.post("/en/careers/manage/info/new/", {"slug": "mobile-wallets", "title_en": "Mobile wallets",
+                                               "body_en": "How to open one.", "title_ar": "المحافظ الإلكترونية",
+                                               "body_ar": "كيف تفتح محفظة.", "is_published": "on"})
+    reader = login(amal.user)
+    assert "المحافظ الإلكترونية" in reader.get("/ar/careers/info/mobile-wallets/").content.decode()
+    assert "Mobile wallets" in reader.get("/en/careers/info/mobile-wallets/").content.decode()
+    assert reader.get("/en/careers/manage/info/").status_code == 404
+
+
+def test_navigation_shows_careers_to_each_role(amal: Any, login: Callable[[User], Client], employer_user: User,
+                                               member: Callable[..., User]) -> None:
+    assert "/en/careers/cv/" in login(amal.user).get("/en/careers/").content.decode()
+    boss = login(employer_user).get("/en/careers/manage/opportunities/").content.decode()
+    assert "/en/careers/manage/opportunities/" in boss and "/en/careers/manage/events/" not in boss
+    trainer = login(member(Role.TRAINER))
+    assert trainer.get("/en/careers/manage/events/").status_code == 404
