@@ -146,7 +146,7 @@ class Source:
     def _enrolments(self, *, staff: bool = False) -> QuerySet[Enrolment]:
         qs = Enrolment.objects.filter(self.programme("cohort__programme_id"))
         if staff:
-            qs = qs.filter(staff__isnull=False).filter(self.scope.q("cohort__programme__partner_id", "cohort__centre_id"))
+            qs = qs.filter(self.scope.q("cohort__programme__partner_id", "cohort__centre_id"), staff__isnull=False)
             return qs.filter(cohort__centre_id=self.filters.centre_id) if self.filters.centre_id else qs
         return qs.filter(self.participants("participant"), participant__isnull=False)
 

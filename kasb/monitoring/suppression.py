@@ -100,7 +100,7 @@ def _ends(table: Layout) -> dict[Key, list[Key]]:
     for index, line in enumerate(table.lines):
         for k in line:
             ends[k].append(("line", index))
-    for k, nodes in ends.items():
+    for nodes in ends.values():
         while 0 < len(nodes) < 2:
             nodes.append(FREE)
     return ends

@@ -97,6 +97,10 @@ class Table:
         return self.dimensions[0] if self.dimensions else ""
 
     @property
+    def row_dimension_label(self) -> str:
+        return str(DIMENSIONS[self.dimensions[0]].label) if self.dimensions else ""
+
+    @property
     def column_dimension(self) -> str:
         return self.dimensions[1] if len(self.dimensions) > 1 else ""
 

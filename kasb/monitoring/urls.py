@@ -1,7 +1,15 @@
 """Every monitoring page, under <lang>/monitoring/ in the "monitoring" namespace."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
 
 app_name = "monitoring"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.dashboard, name="dashboard"),
+    path("report/", views.report, name="report"),
+    path("report.csv", views.report_csv, name="report_csv"),
+    path("report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
+]

@@ -100,13 +100,13 @@ def register_people(root: Principal, world: dict[str, Any], people: list[tuple[A
     return out
 
 
-def _cohort(root: Principal, world: dict[str, Any], programme: Programme) -> Cohort:
+def _cohort(root: Principal, world: dict[str, Any], programme: Programme, code: str = "microwork") -> Cohort:
     from kasb.training.services.courses import create_cohort
 
-    course = Course.objects.create(partner=world["partner"], code="microwork", title={"en": "Microwork"})
+    course = Course.objects.create(partner=world["partner"], code=code, title={"en": code.title()})
     today = timezone.localdate()
     return create_cohort(actor=root, course=course, programme=programme, centre=world["irbid"],
-                         name="Irbid microwork", starts_on=today.replace(day=1), ends_on=today + timedelta(days=30))
+                         name=f"Irbid {code}", starts_on=today.replace(day=1), ends_on=today + timedelta(days=30))
 
 
 def _enrol(root: Principal, cohort: Cohort, people: list[Participant]) -> list[Enrolment]:

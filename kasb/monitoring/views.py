@@ -1,0 +1,116 @@
+"""Monitoring pages: the dashboard and the period report (page, CSV, XLSX, PDF). Read-only.
+
+A bad filter is shown on the form and the page falls back to the default period; a missing capability
+is a 403 (DomainErrorMiddleware).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kasb.core.errors import ValidationFailed
+from kasb.core.pdf import render_pdf
+from kasb.core.permissions import Principal
+
+from . import exports, queries
+from .context import Filters, parse_filters, scope_for
+from .indicators import INDICATORS, THEMES
+from .tables import Table, period_label
+from .vocab import DIMENSIONS
+
+
+def _principal(request: HttpRequest) -> Principal:
+    return request.principal  # type: ignore[attr-defined, no-any-return]
+
+
+def _filters(request: HttpRequest, principal: Principal) -> tuple[Filters, dict[str, str]]:
+    """The filters asked for, or the defaults with the problem to show beside the field."""
+    data: dict[str, Any] = {k: request.GET.get(k, "") for k in ("start", "end", "programme", "centre", "group")}
+    data["by"] = [d for d in request.GET.getlist("by") if d][:3]
+    # The safe-to-share view is the default; only those who may see small numbers can turn it off.
+    data["suppress"] = "0" if request.GET.get("show_small") == "1" and scope_for(principal).unsuppressed else "1"
+    try:
+        return parse_filters(data), {}
+    except ValidationFailed as exc:
+        return parse_filters({"suppress": data["suppress"]}), {exc.field or "": exc.message}
+
+
+def _common(principal: Principal, filters: Filters, errors: dict[str, str]) -> dict[str, Any]:
+    return {"filters": filters, "errors": errors, "choices": queries.filter_choices(principal),
+            "may_unsuppress": scope_for(principal).unsuppressed, "period": period_label(filters.start, filters.end)}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    principal = _principal(request)
+    scope_for(principal)  # 403 before any work for someone without the capability
+    filters, errors = _filters(request, principal)
+    indicator = request.GET.get("indicator", queries.DEFAULT_BREAKDOWN)
+    if indicator not in INDICATORS or not INDICATORS[indicator].available:
+        errors["indicator"] = _("Choose one of the listed indicators.")
+        indicator = queries.DEFAULT_BREAKDOWN
+    by = filters.dimensions[0] if filters.dimensions else "sex"
+    if by not in INDICATORS[indicator].dimensions or DIMENSIONS[by].kind == "time":
+        errors["by"] = _("This indicator cannot be broken down that way.")
+        by = "sex"
+    board = queries.dashboard(principal, filters, breakdown=indicator, by=by)
+    return render(request, "monitoring/dashboard.html", {**_common(principal, filters, errors), "board": board,
+                                                         "indicator": INDICATORS[indicator], "by": by})
+
+
+def _report(request: HttpRequest) -> tuple[Principal, Filters, dict[str, str], list[Table]]:
+    principal = _principal(request)
+    scope_for(principal)
+    filters, errors = _filters(request, principal)
+    return principal, filters, errors, queries.report(principal, filters)
+
+
+def _grouped(tables: list[Table]) -> list[tuple[str, list[Table]]]:
+    out: dict[str, list[Table]] = {}
+    for t in tables:
+        out.setdefault(str(THEMES[t.indicator.theme]), []).append(t)
+    return list(out.items())
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    principal, filters, errors, tables = _report(request)
+    return render(request, "monitoring/report.html", {**_common(principal, filters, errors), "themes": _grouped(tables),
+                                                      "note": exports.note(tables), "query": request.GET.urlencode()})
+
+
+def _name(filters: Filters, ext: str) -> str:
+    return f"kasb-indicators-{filters.start.isoformat()}-{filters.end.isoformat()}.{ext}"
+
+
+@login_required
+def report_csv(request: HttpRequest) -> HttpResponse:
+    _p, filters, _e, tables = _report(request)
+    response = HttpResponse(exports.to_csv(tables, filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_name(filters, "csv")}"'
+    return response
+
+
+@login_required
+def report_xlsx(request: HttpRequest) -> HttpResponse:
+    _p, filters, _e, tables = _report(request)
+    response = HttpResponse(exports.to_xlsx(tables, filters),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_name(filters, "xlsx")}"'
+    return response
+
+
+@login_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    _p, filters, _e, tables = _report(request)
+    pdf = render_pdf("monitoring/report_pdf.html", {"themes": _grouped(tables), "filters": filters,
+                                                    "note": exports.note(tables),
+                                                    "period": period_label(filters.start, filters.end)})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_name(filters, "pdf")}"'
+    return response
