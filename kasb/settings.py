@@ -215,7 +215,8 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-leases": {"task": "microwork.release_expired", "schedule": 60.0},
     "deliver-webhooks": {"task": "microwork.deliver_webhooks", "schedule": 60.0},
     "auto-approve-due": {"task": "microwork.auto_approve_due", "schedule": 600.0},
-    "remeasure-projects": {"task": "microwork.remeasure_projects", "schedule": 3600.0},
+    "remeasure-projects": {"task": "microwork.remeasure_projects", "schedule": 600.0},
+    "complete-finished-projects": {"task": "microwork.complete_finished_projects", "schedule": 600.0},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import override
 
 from .models import Project, TaskUpload
-from .services import fairpay, review, uploads
+from .services import closing, fairpay, review, uploads
 from .services.webhooks import deliver_webhooks_task  # noqa: F401  (registers microwork.deliver_webhooks)
 from .services.work import release_expired
 
@@ -51,6 +51,12 @@ def auto_approve_due() -> int:
 @shared_task(name="microwork.aggregate_project")
 def aggregate_project(project_id: int) -> int:
     return review.aggregate_project(Project.objects.get(pk=project_id))
+
+
+@shared_task(name="microwork.complete_finished_projects")
+def complete_finished_projects() -> int:
+    """Complete projects whose work is done and give what is left of their reservation back to the client."""
+    return closing.complete_finished_projects()
 
 
 @shared_task(name="microwork.release_expired")

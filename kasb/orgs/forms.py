@@ -121,6 +121,9 @@ class ProgrammeForm(forms.Form):
                                       initial=0, help_text=_("Added to what clients pay for each approved task."))
     payout_minimum = forms.CharField(label=_("Minimum payout"), max_length=20, initial="0",
                                      help_text=_("Balances below this wait for the next payout."))
+    daily_work_hours = forms.DecimalField(
+        label=_("Daily work cap (hours)"), required=False, min_value=0.5, max_value=16, decimal_places=1,
+        help_text=_("Optional: the most time a worker may spend on this programme's tasks in one day."))
     starts_on = forms.DateField(label=_("Starts"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Ends"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -132,6 +132,9 @@ class Programme(models.Model):
     platform_fee_bps = models.PositiveIntegerField(_("platform fee (basis points)"), default=0)
     # The smallest balance, in minor units, that goes into a payout batch.
     payout_minimum = models.PositiveBigIntegerField(_("minimum payout (minor units)"), default=0)
+    # The most time a worker may spend on this programme's microwork in one day (None: no cap). Measured as
+    # the time recorded on their submissions of the day; a task in hand may be finished.
+    daily_work_minutes = models.PositiveIntegerField(_("daily work cap (minutes)"), null=True, blank=True)
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -143,10 +146,18 @@ class Programme(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["partner", "name"], name="programme_unique_name_per_partner"),
             models.CheckConstraint(condition=models.Q(platform_fee_bps__lte=5000), name="programme_fee_at_most_half"),
+            models.CheckConstraint(condition=models.Q(daily_work_minutes__isnull=True)
+                                   | models.Q(daily_work_minutes__gte=30, daily_work_minutes__lte=16 * 60),
+                                   name="programme_daily_cap_in_range"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def daily_work_hours(self) -> str:
+        """The daily cap in hours as people write it ("6", "7.5"); empty when there is none."""
+        return f"{self.daily_work_minutes / 60:g}" if self.daily_work_minutes else ""
 
     @property
     def fee_percent(self) -> str:

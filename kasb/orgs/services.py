@@ -234,8 +234,10 @@ def authenticate_api_key(plaintext: str) -> ApiKey:
 @transaction.atomic
 def create_programme(*, actor: Principal, partner: Organisation, name: str, country: str, currency: str,
                      platform_fee_bps: int = 0, payout_minimum: Money | None = None,
+                     daily_work_minutes: int | None = None,
                      starts_on: date | None = None, ends_on: date | None = None) -> Programme:
-    """Start a programme under an implementing partner, with the currency its money is kept in."""
+    """Start a programme under an implementing partner, with the currency its money is kept in, and optionally
+    the most time a worker may spend on its microwork in a day."""
     if partner.kind != Organisation.Kind.PARTNER:
         raise ValidationFailed(_("A programme belongs to an implementing partner."), field="partner")
     _may_manage(actor, partner.pk)
@@ -250,13 +252,16 @@ def create_programme(*, actor: Principal, partner: Organisation, name: str, coun
     if minimum.currency != currency or minimum.minor < 0:
         raise ValidationFailed(_("The minimum payout must be a positive amount in the programme's currency."),
                                field="payout_minimum")
+    if daily_work_minutes is not None and not 30 <= daily_work_minutes <= 16 * 60:
+        raise ValidationFailed(_("The daily work cap must be between half an hour and 16 hours."),
+                               field="daily_work_hours")
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationFailed(_("A programme cannot end before it starts."), field="ends_on")
     if Programme.objects.filter(partner=partner, name__iexact=name).exists():
         raise Conflict(_("There is already a programme called “%(name)s”.") % {"name": name}, field="name")
     programme = Programme.objects.create(partner=partner, name=name, country=country.upper(), currency=currency,
                                          platform_fee_bps=platform_fee_bps, payout_minimum=minimum.minor,
-                                         starts_on=starts_on, ends_on=ends_on)
+                                         daily_work_minutes=daily_work_minutes, starts_on=starts_on, ends_on=ends_on)
     audit.record(actor=actor.user, verb="programme.created", obj=programme, currency=currency,
                  platform_fee_bps=platform_fee_bps)
     return programme

@@ -290,7 +290,9 @@ def programme_create(request: HttpRequest, pk: int) -> HttpResponse:
             programme = services.create_programme(
                 actor=principal, partner=partner, name=data["name"], country=data["country"],
                 currency=data["currency"], platform_fee_bps=int(data["platform_fee"] * 100),
-                payout_minimum=minimum, starts_on=data["starts_on"], ends_on=data["ends_on"])
+                payout_minimum=minimum, starts_on=data["starts_on"], ends_on=data["ends_on"],
+                daily_work_minutes=(int(data["daily_work_hours"] * 60) if data["daily_work_hours"] is not None
+                                    else None))
         except DomainError as exc:
             _show_error(form, exc)
         else:

@@ -231,7 +231,7 @@ def ensure_funded(*, actor: Principal, project: Project, purpose: str) -> Money:
 
 # --- moves ---------------------------------------------------------------------------------------
 
-def _move(project: Project, to: str, *, actor: Principal, verb: str, **data: Any) -> None:
+def move_project(project: Project, to: str, *, actor: Principal, verb: str, **data: Any) -> None:
     """One step of the project's state machine, by a conditional update, recorded in the audit trail."""
     if to not in MOVES[project.status]:
         raise Conflict(_("This project is %(status)s: it cannot become %(to)s.")
@@ -262,7 +262,7 @@ def publish_project(*, actor: Principal, project: Project) -> Project:
     fair = check_fair_pay(project)
     money = funding(project)
     _reserve(actor, project, money.shortfall, _("publish this project"))
-    _move(project, S.PUBLISHED, actor=actor, verb="microwork.project.published", tasks=tasks,
+    move_project(project, S.PUBLISHED, actor=actor, verb="microwork.project.published", tasks=tasks,
           reserved=str(money.shortfall), hourly=str(fair.hourly), floor=str(fair.floor))
     return project
 
@@ -271,7 +271,7 @@ def publish_project(*, actor: Principal, project: Project) -> Project:
 def pause_project(*, actor: Principal, project: Project, reason: str = "") -> Project:
     """Stop handing out tasks. Work already leased can still be submitted."""
     project = project_for(actor, project.pk, lock=True)
-    _move(project, S.PAUSED, actor=actor, verb="microwork.project.paused", reason=reason.strip()[:300])
+    move_project(project, S.PAUSED, actor=actor, verb="microwork.project.paused", reason=reason.strip()[:300])
     return project
 
 
@@ -284,11 +284,11 @@ def resume_project(*, actor: Principal, project: Project) -> Project:
     check_fair_pay(project)
     ensure_funded(actor=actor, project=project, purpose=_("resume this project"))
     _settle_top_ups(actor, project)
-    _move(project, S.PUBLISHED, actor=actor, verb="microwork.project.resumed")
+    move_project(project, S.PUBLISHED, actor=actor, verb="microwork.project.resumed")
     return project
 
 
-def _kept_for_work_in_hand(project: Project) -> Money:
+def kept_for_work_in_hand(project: Project) -> Money:
     """What a cancelled project keeps reserved: pay for submissions awaiting review and leases still running."""
     unpaid = Submission.objects.filter(project=project, payment_transaction_id__isnull=True).exclude(
         status=Submission.Status.REJECTED)
@@ -305,11 +305,11 @@ def cancel_project(*, actor: Principal, project: Project, reason: str = "") -> P
     except what pays for work already in hand (submissions awaiting review, leases still running)."""
     project = project_for(actor, project.pk, lock=True)
     status = project.status
-    _move(project, S.CANCELLED, actor=actor, verb="microwork.project.cancelled", reason=reason.strip()[:300])
+    move_project(project, S.CANCELLED, actor=actor, verb="microwork.project.cancelled", reason=reason.strip()[:300])
     Task.objects.filter(project=project, status=Task.Status.OPEN, leased=0).update(status=Task.Status.CANCELLED)
     if status != S.DRAFT and project.reservation_id:
         reservation = Reservation.objects.select_related("client", "account").get(pk=project.reservation_id)
-        left = reserved_available(project) - _kept_for_work_in_hand(project)
+        left = reserved_available(project) - kept_for_work_in_hand(project)
         if left.minor > 0:
             release(actor=actor, reservation=reservation, amount=left, idempotency_key=f"{reference(project)}:cancel")
     return project
@@ -356,7 +356,7 @@ def reprice_project(*, actor: Principal, project: Project, pay_per_task: Money |
     if project.status != S.DRAFT:
         _settle_top_ups(actor, project)
     if project.status == S.PAUSED:
-        _move(project, S.PUBLISHED, actor=actor, verb="microwork.project.resumed", reason="repriced")
+        move_project(project, S.PUBLISHED, actor=actor, verb="microwork.project.resumed", reason="repriced")
     return project
 
 
@@ -477,7 +477,7 @@ def remeasure(project: Project, *, actor: Principal | None = None,
     if fair.floor is None or fair.ok:
         return result
     if project.status == S.PUBLISHED:
-        _move(project, S.PAUSED, actor=actor, verb="microwork.project.paused",
+        move_project(project, S.PAUSED, actor=actor, verb="microwork.project.paused",
               reason=_("Paused for repricing: the work takes %(seconds)s seconds a task, so %(pay)s a task is "
                        "%(hourly)s an hour, below the minimum wage of %(floor)s. Pay at least %(lowest)s a task.")
               % {"seconds": median, "pay": project.pay, "hourly": fair.hourly, "floor": fair.floor,

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,16 +27,39 @@ from kasb.participants.models import Participant
 
 from ..answers import check_answers
 from ..models import Assignment, Project, Submission, Task, WorkerProfile
-from ..queries import may_work_on
+from ..queries import eligibility
 
 A = Assignment.Status
 MAX_EXTENSIONS = 3
 ONBOARDING_GOLD = 3  # the first tasks a worker does on a project are check questions, when it has them
+# One submission in REMEASURE_EVERY (by id) queues the check whether the project's time per task should be
+# measured again; the periodic sweep (tasks.remeasure_projects) catches the rest. Checking on every submission
+# cost three queries in the worker's request when no broker is set.
+REMEASURE_EVERY = 8
 
 
 class NoTaskAvailable(DomainError):
     code = "no_task_available"
     status = 404
+
+
+class DailyCapReached(PermissionDenied):
+    code = "daily_cap_reached"
+
+
+def worked_today(worker: Participant, programme_id: int, now: datetime | None = None) -> int:
+    """Seconds recorded on the worker's submissions to the programme's projects since local midnight."""
+    midnight = timezone.localtime(_now(now)).replace(hour=0, minute=0, second=0, microsecond=0)
+    total = Submission.objects.filter(worker=worker, project__programme_id=programme_id,
+                                      submitted_at__gte=midnight).aggregate(s=Sum("seconds_spent"))["s"]
+    return int(total or 0)
+
+
+def _check_daily_cap(worker: Participant, project: Project, cap_minutes: int | None, moment: datetime) -> None:
+    if cap_minutes and worked_today(worker, project.programme_id, moment) >= cap_minutes * 60:
+        hours = f"{cap_minutes / 60:g}"
+        raise DailyCapReached(_("You have reached today's limit of %(hours)s hours of work on this programme. "
+                                "Rest now: tasks are open to you again tomorrow.") % {"hours": hours})
 
 
 def _now(now: datetime | None) -> datetime:
@@ -117,17 +141,21 @@ def claim_next_task(*, worker: Participant, project: Project, now: datetime | No
 
 @transaction.atomic
 def _claim(worker: Participant, project: Project, moment: datetime) -> Assignment:
-    if project.status != Project.Status.PUBLISHED or not may_work_on(worker, project):
+    allowed, cap_minutes = eligibility(worker, project) if project.status == Project.Status.PUBLISHED else (
+        False, None)
+    if not allowed:
         raise PermissionDenied(_("This project is not open to you."), code="not_eligible")
-    profile = WorkerProfile.objects.filter(participant=worker).first()
-    if profile is not None and profile.standing == WorkerProfile.Standing.SUSPENDED:
-        raise PermissionDenied(_("Your work is suspended: %(reason)s") % {"reason": profile.standing_reason},
-                               code="suspended")
+    suspended = (WorkerProfile.objects.filter(participant=worker, standing=WorkerProfile.Standing.SUSPENDED)
+                 .values_list("standing_reason", flat=True).first())
+    if suspended is not None:
+        raise PermissionDenied(_("Your work is suspended: %(reason)s") % {"reason": suspended}, code="suspended")
     current = (Assignment.objects.filter(worker=worker, project=project, status=A.ACTIVE, expires_at__gte=moment)
                .select_related("task").first())
     if current is not None:
         return current
-    done = Submission.objects.filter(worker=worker, project=project).count()
+    _check_daily_cap(worker, project, cap_minutes, moment)
+    # Counting the worker's answers on the project only matters when it has check questions.
+    done = Submission.objects.filter(worker=worker, project=project).count() if project.gold_percent else 0
     gold_first = wants_gold(done, project.gold_percent)
     assignment = (_lease(project, worker, gold_first, moment) or _lease(project, worker, not gold_first, moment))
     if assignment is None:
@@ -193,13 +221,14 @@ def submit_work(*, worker: Participant, assignment_id: int, client_key: str, ans
     holding = assignment.status == A.ACTIVE
     late = not holding or assignment.expires_at < moment
     counted = holding or task.filled + task.leased < project.overlap
-    if holding:
-        # The slot this lease held becomes the submission's, on time or late.
-        Task.objects.filter(pk=task.pk).update(leased=F("leased") - 1, filled=F("filled") + 1)
-    elif counted:
-        Task.objects.filter(pk=task.pk).update(filled=F("filled") + 1)
-    Task.objects.filter(pk=task.pk, status=Task.Status.OPEN, filled__gte=project.overlap).update(
-        status=Task.Status.COMPLETE)
+    if counted:
+        # The slot this lease held (if it still did) becomes the submission's, on time or late; the task is
+        # complete when this answer is its last. One UPDATE: the right-hand sides read the row before it.
+        moves: dict[str, Any] = {"leased": F("leased") - 1} if holding else {}
+        Task.objects.filter(pk=task.pk).update(
+            **moves, filled=F("filled") + 1,
+            status=Case(When(status=Task.Status.OPEN, filled__gte=project.overlap - 1,
+                             then=Value(Task.Status.COMPLETE)), default=F("status")))
     Assignment.objects.filter(pk=assignment.pk).update(status=A.SUBMITTED, ended_at=moment)
     gold_correct = None
     if task.is_gold and task.gold_answer is not None:
@@ -213,11 +242,13 @@ def submit_work(*, worker: Participant, assignment_id: int, client_key: str, ans
     except IntegrityError:
         raise Conflict(_("This submission is being recorded already."), code="duplicate_submission") from None
     # Measured time per task may show the pay has fallen below the floor: checked after commit, off the request.
-    from ..tasks import remeasure_project  # tasks call services; import here, not at the top
+    if submission.pk % REMEASURE_EVERY == 0:
+        from ..tasks import remeasure_project  # tasks call services; import here, not at the top
 
-    enqueue(remeasure_project, project.pk)
+        enqueue(remeasure_project, project.pk)
     if gold_correct is not None:
-        profile, _created = WorkerProfile.objects.get_or_create(participant=worker)
-        WorkerProfile.objects.filter(pk=profile.pk).update(gold_seen=F("gold_seen") + 1,
-                                                           gold_correct=F("gold_correct") + int(gold_correct))
+        counted_gold = {"gold_seen": F("gold_seen") + 1, "gold_correct": F("gold_correct") + int(gold_correct)}
+        if not WorkerProfile.objects.filter(participant=worker).update(**counted_gold):
+            WorkerProfile.objects.get_or_create(participant=worker)  # the first check question they answer
+            WorkerProfile.objects.filter(participant=worker).update(**counted_gold)
     return submission

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kasb.core.errors import Conflict, ValidationFailed
 from kasb.microwork.models import Assignment, Submission, Task
 from kasb.microwork.services.work import (
+    DailyCapReached,
     NoTaskAvailable,
     claim_next_task,
     extend_lease,
@@ -18,7 +19,9 @@ from kasb.microwork.services.work import (
     skip_task,
     submit_work,
     wants_gold,
+    worked_today,
 )
+from kasb.orgs.models import Programme
 
 ANSWER = {"total": "12.5", "kind": "receipt"}
 
@@ -114,3 +117,32 @@ def test_gold_first_then_at_a_decaying_rate(make_project: Any, make_workers: Any
     assert lease.task.is_gold
     done = submit_work(worker=a, assignment_id=lease.pk, client_key="g", answers={"total": "10", "kind": "receipt"})
     assert done.gold_correct is True
+
+
+def test_a_programmes_daily_cap_stops_new_tasks_but_not_the_one_in_hand(make_project: Any,
+                                                                         make_workers: Any) -> None:
+    project = make_project(tasks=5)
+    Programme.objects.filter(pk=project.programme_id).update(daily_work_minutes=30)
+    (worker,) = make_workers(1)
+    for n in range(2):  # 2 × 16 minutes: 32 minutes of the 30 allowed
+        lease = claim_next_task(worker=worker, project=project)
+        submit_work(worker=worker, assignment_id=lease.pk, client_key=f"cap-{n}", answers=ANSWER,
+                    seconds_spent=16 * 60)
+    assert worked_today(worker, project.programme_id) == 32 * 60
+    with pytest.raises(DailyCapReached) as refused:
+        claim_next_task(worker=worker, project=project)
+    assert refused.value.code == "daily_cap_reached" and "0.5 hours" in refused.value.message
+    assert Assignment.objects.filter(worker=worker, status=Assignment.Status.ACTIVE).count() == 0
+    # Yesterday's work does not count toward today.
+    Submission.objects.filter(worker=worker).update(submitted_at=timezone.now() - timedelta(days=1))
+    assert claim_next_task(worker=worker, project=project).status == Assignment.Status.ACTIVE
+
+
+def test_a_worker_over_the_cap_keeps_the_task_they_already_hold(make_project: Any, make_workers: Any) -> None:
+    project = make_project(tasks=5)
+    (worker,) = make_workers(1)
+    held = claim_next_task(worker=worker, project=project)
+    first = claim_next_task(worker=worker, project=make_project(tasks=1))
+    submit_work(worker=worker, assignment_id=first.pk, client_key="other", answers=ANSWER, seconds_spent=3600)
+    Programme.objects.filter(pk=project.programme_id).update(daily_work_minutes=30)
+    assert claim_next_task(worker=worker, project=project) == held

@@ -40,7 +40,7 @@ from kasb.payments.queries import worker_accounts
 
 from ..answers import check_answers
 from ..models import Assignment, Project, Submission, Task, WorkerProfile
-from ..queries import eligible_projects
+from ..queries import eligible_project, eligible_projects
 from ..services.preferences import (
     accepted_extensions,
     is_answer_file_of,
@@ -78,7 +78,7 @@ def _worker(request: HttpRequest) -> Participant:
 
 
 def _eligible(worker: Participant, pk: int) -> Project:
-    project = eligible_projects(worker).filter(pk=pk).first()
+    project = eligible_project(worker, pk)
     if project is None:
         raise Http404
     return project
@@ -267,7 +267,7 @@ def _next(request: HttpRequest, worker: Participant, project: Project, *, note: 
 def projects(request: HttpRequest) -> HttpResponse:
     worker = _worker(request)
     profile = WorkerProfile.objects.filter(participant=worker).first()
-    listed = list(eligible_projects(worker))
+    listed = eligible_projects(worker)
     ids = [p.pk for p in listed]
     open_tasks = dict(Task.objects.filter(project_id__in=ids, status=Task.Status.OPEN).values("project_id")
                       .annotate(n=Count("id")).values_list("project_id", "n")) if ids else {}
@@ -327,8 +327,11 @@ def _submit(request: HttpRequest, worker: Participant, assignment: Assignment) -
     project = assignment.project
     key = (request.POST.get("client_key") or "").strip()[:64]
     saved = _("Thank you: your answer is saved. Here is your next task.")
-    if key and Submission.objects.filter(worker=worker, client_key=key).exists():
-        return _next(request, worker, project, note=saved)  # a retry: recorded already, nothing stored twice
+    # A retry of a form with files: recorded already, so the files are not stored twice. (Without files,
+    # submit_work itself answers a retry with the submission it recorded.)
+    if key and any(f["type"] in FILE_TYPES for f in project.answer_fields) and Submission.objects.filter(
+            worker=worker, client_key=key).exists():
+        return _next(request, worker, project, note=saved)
     values, problems = _read_answers(request, worker, assignment)
     try:
         if problems:
