@@ -38,8 +38,11 @@ def bars(items: Sequence[Bar], *, title: str) -> SafeString:
     span = WIDTH - LABEL - 80
     height = len(items) * (BAR + GAP) + GAP
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    start_anchor, end_anchor = ("start", "end") if rtl else ("end", "start")
+             f'width="100%" direction="{"rtl" if rtl else "ltr"}" aria-label="{escape(title)}">'
+             f'<title>{escape(title)}</title>']
+    # Anchors are logical: under direction="rtl" "end" is the left edge, so the mirrored positions below
+    # need no swapped anchors.
+    start_anchor, end_anchor = "end", "start"
     for n, item in enumerate(items):
         y = GAP + n * (BAR + GAP)
         length = (item.value or 0) / top * span if top else 0
@@ -64,7 +67,8 @@ def columns(items: Sequence[Bar], *, title: str) -> SafeString:
     step = WIDTH / count
     bar = max(min(step * 0.6, 40), 4)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'width="100%" direction="{"rtl" if rtl else "ltr"}" aria-label="{escape(title)}">'
+             f'<title>{escape(title)}</title>',
              f'<line x1="0" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="#999"/>']
     small = count > 12
     for n, item in enumerate(items):
