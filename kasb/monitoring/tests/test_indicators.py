@@ -153,3 +153,19 @@ def test_an_indicator_not_built_yet_says_so(root: Principal) -> None:
 def test_a_breakdown_that_makes_no_sense_is_refused(root: Principal) -> None:
     with pytest.raises(ValidationFailed):
         compute(INDICATORS["staff_trained"], parse_filters({"by": "nationality"}), scope_for(root))
+
+
+def test_every_indicator_is_documented() -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.BASE_DIR).parent / "docs" / "indicators.md").read_text(encoding="utf-8")
+    missing = [code for code in INDICATORS if f"### `{code}`" not in text]
+    assert missing == []
+
+
+def test_the_threshold_is_a_setting(me_officer: Principal, pathway: dict[str, Any], settings: Any) -> None:
+    settings.KASB_SUPPRESSION_THRESHOLD = 4
+    t = compute(INDICATORS["registered"], parse_filters({**this_year(), "by": "sex"}), scope_for(me_officer))[0]
+    assert t.threshold == 4 and [line.total.value for line in t.lines] == [5, 4]
