@@ -25,7 +25,7 @@ from .importing import FileUnreadable, read_rows
 from .models import Consent, ImportJob, Participant, ProtectedAccess
 from .queries import can_view_protected, may_register_at, registration_centre_ids
 from .registration import Registration, Validator
-from .vocab import CONSENT_TEXT_VERSION
+from .vocab import CONSENT_TEXT_VERSION, ConsentPurpose
 
 IMPORT_BATCH = 500
 LOOKUP_CHUNK = 1000  # keys per IN (...) look-up; well under SQLite's and PostgreSQL's parameter limits
@@ -118,7 +118,11 @@ def log_protected_access(*, actor: Principal, participant: Participant, screen: 
 
 @transaction.atomic
 def record_consent(*, actor: Principal, participant: Participant, purpose: str) -> Consent:
-    require(actor, Cap.REGISTER_PARTICIPANTS)
+    """Participants give their own consent (again, after withdrawing it); staff who register may record it."""
+    if actor.participant_id != participant.pk:
+        require(actor, Cap.REGISTER_PARTICIPANTS)
+    if purpose not in ConsentPurpose.values:
+        raise ValidationFailed(_("Unknown consent purpose."), field="purpose")
     live = Consent.objects.filter(participant=participant, purpose=purpose, withdrawn_at__isnull=True).first()
     if live:
         return live
@@ -135,6 +139,11 @@ def withdraw_consent(*, actor: Principal, consent: Consent) -> None:
         require(actor, Cap.REGISTER_PARTICIPANTS)
     if consent.withdrawn_at is not None:
         raise ValidationFailed(_("This consent was already withdrawn."))
+    if consent.purpose == ConsentPurpose.REGISTRATION and actor.participant_id == consent.participant_id:
+        # Without it the partner may not keep the record at all: closing a record is a person's decision at
+        # the centre, which also settles what is owed to them first.
+        raise Conflict(_("To withdraw consent to your registration, ask your centre: they will close your "
+                         "record after paying what you are owed."), code="registration_consent")
     Consent.objects.filter(pk=consent.pk).update(withdrawn_at=timezone.now(), withdrawn_by=actor.user)
     audit.record(actor=actor.user, verb="consent.withdrawn", obj=consent, purpose=consent.purpose)
 

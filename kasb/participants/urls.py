@@ -23,6 +23,7 @@ urlpatterns = [
     path("", views.participant_list, name="list"),
     path("register/", views.register, name="register"),
     path("me/", views.my_record, name="me"),
+    path("me/consents/<str:purpose>/", views.my_consent, name="my_consent"),
     path("import/", views.import_upload, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("import/<int:pk>/", views.import_status, name="import_status"),

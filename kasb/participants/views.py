@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kasb.core.background import enqueue
 from kasb.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
@@ -21,9 +22,9 @@ from . import services, tasks
 from .forms import ImportForm, RegistrationForm, SearchForm
 from .importing import error_file, template_xlsx
 from .languages import language_names
-from .models import ImportJob, Participant
+from .models import Consent, ImportJob, Participant
 from .queries import can_view_protected, imports_visible_to, participants_visible_to
-from .vocab import WG_DOMAINS, Displacement, IdKind, WGAnswer, has_disability
+from .vocab import WG_DOMAINS, ConsentPurpose, Displacement, IdKind, WGAnswer, has_disability
 
 PAGE_SIZE = 25
 
@@ -81,8 +82,12 @@ def _detail(request: HttpRequest, participant: Participant, screen: str) -> Http
     if can_view_protected(principal, participant):
         services.log_protected_access(actor=principal, participant=participant, screen=screen)
         protected = _protected_view(participant)
+    consents = list(participant.consents.all())
+    own = principal.participant_id == participant.pk
+    live = {c.purpose for c in consents if c.withdrawn_at is None}
     return render(request, "participants/detail.html", {
-        "p": participant, "protected": protected, "consents": participant.consents.all(),
+        "p": participant, "protected": protected, "consents": consents, "own": own,
+        "may_give": [(v, label) for v, label in ConsentPurpose.choices if v not in live] if own else [],
         "languages": language_names(participant.languages or []),
     })
 
@@ -101,6 +106,28 @@ def my_record(request: HttpRequest) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.select_related("centre", "area"),
                                     pk=principal.participant_id)
     return _detail(request, participant, "participants:me")
+
+
+@login_required
+@require_POST
+def my_consent(request: HttpRequest, purpose: str) -> HttpResponse:
+    """A participant withdraws or gives one of their consents from their own record."""
+    principal = _principal(request)
+    if not principal.participant_id or purpose not in ConsentPurpose.values:
+        raise Http404
+    participant = get_object_or_404(Participant, pk=principal.participant_id)
+    label = ConsentPurpose(purpose).label
+    try:
+        if request.POST.get("action") == "withdraw":
+            consent = get_object_or_404(Consent, participant=participant, purpose=purpose, withdrawn_at__isnull=True)
+            services.withdraw_consent(actor=principal, consent=consent)
+            messages.success(request, _("You have withdrawn your consent: %(purpose)s.") % {"purpose": label})
+        else:
+            services.record_consent(actor=principal, participant=participant, purpose=purpose)
+            messages.success(request, _("Thank you: your consent is recorded: %(purpose)s.") % {"purpose": label})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("participants:me")
 
 
 def _partner_for(principal: Principal, centre: Organisation | None, cap: Cap) -> Organisation:

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from kasb.accounts.models import User
 from kasb.conftest import registration, sign_in
 from kasb.core.permissions import Principal
 from kasb.participants.models import Consent, ImportJob, Participant, ProtectedAccess
-from kasb.participants.services import register_participant, start_import
+from kasb.participants.services import link_login, register_participant, start_import
 
 
 @pytest.fixture
@@ -119,3 +120,28 @@ def test_the_import_page_polls_a_small_fragment_until_done(desk: Client, world: 
     assert fragment.status_code == 200
     assert b"<html" not in fragment.content and b'id="progress"' in fragment.content
     assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
+
+
+def test_a_participant_withdraws_and_gives_back_a_consent_on_their_own_record(
+        participant_user: User, client: Client, coordinator: Principal, world: dict[str, Any]) -> None:
+    participant = register_participant(actor=coordinator, partner=world["partner"], data=registration(
+        centre=world["irbid"], consent_contact=True))
+    link_login(actor=coordinator, participant=participant, user=participant_user)
+    sign_in(client, participant_user)
+    page = client.get(reverse("participants:me"))
+    assert page.status_code == 200 and "Withdraw" in page.content.decode()
+    contact = Consent.objects.get(participant=participant, purpose="contact", withdrawn_at__isnull=True)
+    done = client.post(reverse("participants:my_consent", args=["contact"]), {"action": "withdraw"}, follow=True)
+    assert "You have withdrawn your consent: Being contacted about the programme." in done.content.decode()
+    contact.refresh_from_db()
+    assert contact.withdrawn_at is not None and contact.withdrawn_by_id == participant_user.pk
+    assert "Consents you have not given" in done.content.decode()
+    again = client.post(reverse("participants:my_consent", args=["contact"]), {"action": "give"}, follow=True)
+    assert "your consent is recorded" in again.content.decode()
+    assert Consent.objects.filter(participant=participant, purpose="contact", withdrawn_at__isnull=True).count() == 1
+    # Registration consent is withdrawn at the centre, not online; nothing changes.
+    kept = client.post(reverse("participants:my_consent", args=["registration"]), {"action": "withdraw"},
+                       follow=True)
+    assert "ask your centre" in kept.content.decode()
+    assert Consent.objects.filter(participant=participant, purpose="registration", withdrawn_at__isnull=True).exists()
+    assert client.post(reverse("participants:my_consent", args=["nonsense"]), {"action": "give"}).status_code == 404
