@@ -169,3 +169,24 @@ def test_the_threshold_is_a_setting(me_officer: Principal, pathway: dict[str, An
     settings.KASB_SUPPRESSION_THRESHOLD = 4
     t = compute(INDICATORS["registered"], parse_filters({**this_year(), "by": "sex"}), scope_for(me_officer))[0]
     assert t.threshold == 4 and [line.total.value for line in t.lines] == [5, 4]
+
+
+def test_earnings_follow_the_programme_filter(root: Principal, pathway: dict[str, Any], world: dict[str, Any],
+                                               ) -> None:
+    from kasb.orgs.services import create_programme
+
+    other = create_programme(actor=root, partner=world["partner"], name="Other", country="JO", currency="JOD")
+    assert table(root, "income_earned", programme=str(pathway["programme"].pk)).total.value == 2000
+    assert table(root, "found_microwork", programme=str(other.pk)).total.value == 0
+    assert compute(INDICATORS["income_earned"], parse_filters({**this_year(), "programme": str(other.pk)}),
+                   scope_for(root)) == []  # no money, no currency: no table rather than a made-up one
+
+
+def test_another_partners_officer_sees_none_of_it(root: Principal, pathway: dict[str, Any], member: Any) -> None:
+    from kasb.core.permissions import Role
+    from kasb.orgs.queries import principal_for_user
+
+    outsider = principal_for_user(member(Role.ME_OFFICER, "other"))
+    assert table(outsider, "registered").total.value == 0
+    assert table(outsider, "completed", by="sex").total.value == 0
+    assert compute(INDICATORS["income_earned"], parse_filters(this_year()), scope_for(outsider)) == []

@@ -174,3 +174,23 @@ def test_the_report_command_prints_json_and_csv(pathway: dict[str, Any], capsys:
     call_command("report", "--indicator", "enrolled", "--format", "csv", "--by", "sex")
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[1][0] == "#indicator+code" and rows[2][0] == "enrolled"
+
+
+def test_api_table_query_count_does_not_grow(root: Principal, world: dict[str, Any], login: Callable[..., Client],
+                                             me_officer_user: Any, pathway: dict[str, Any]) -> None:
+    client = login(me_officer_user)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/api/v1/monitoring/indicators/completed/table?{query(by='centre,age_band')}"
+                              ).status_code == 200
+        return len(ctx.captured_queries)
+    small = count()
+    register_people(root, world, PEOPLE * 3, offset=300)
+    assert count() == small
+
+
+def test_charts_are_mirrored_in_arabic(login: Callable[..., Client], me_officer_user: Any,
+                                       pathway: dict[str, Any]) -> None:
+    html = login(me_officer_user).get(f"/ar/monitoring/?{query()}").content.decode()
+    assert 'dir="rtl"' in html and html.count('direction="rtl"') == 4
