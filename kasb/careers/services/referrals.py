@@ -110,7 +110,7 @@ def _value(participant: Participant, name: str) -> Any:
 def share_referral(*, actor: Principal, referral: Referral, channel: str = "") -> dict[str, Any]:
     """The consented fields, to hand to the provider, and a log row of this share. Nothing else is read."""
     _require_staff_for(actor, referral.participant)
-    locked = Referral.objects.select_for_update().select_related("participant", "participant__area") \
+    locked = Referral.objects.select_for_update(of=("self",)).select_related("participant", "participant__area") \
         .get(pk=referral.pk)
     fields = list(locked.consented_fields or [])
     if not fields:

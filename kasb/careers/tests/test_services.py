@@ -101,8 +101,8 @@ def test_bad_event_input_names_the_field(coordinator: Principal, world: dict[str
 
 def test_only_career_staff_of_the_partner_plan_events(employer: Principal, world: dict[str, Any],
                                                       coordinator: Principal) -> None:
-    base = {"kind": "job_fair", "title": "Fair", "starts_at": "2030-01-01T10:00", "ends_at": "2030-01-01T12:00",
-            "place": "Hall"}
+    base: dict[str, Any] = {"kind": "job_fair", "title": "Fair", "starts_at": "2030-01-01T10:00",
+                            "ends_at": "2030-01-01T12:00", "place": "Hall"}
     with pytest.raises(PermissionDenied):
         events.create_event(actor=employer, partner=world["partner"], **base)
     with pytest.raises(PermissionDenied):
