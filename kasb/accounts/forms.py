@@ -28,3 +28,26 @@ class ChooseNewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
     def save(self, commit: bool = True) -> Any:
         services.set_password(user=self.user, password=self.cleaned_data["new_password1"])
         return self.user
+
+
+class ResetPhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Phone number"), max_length=30,
+                            help_text=_("The number you sign in with, in international format, e.g. +962791234567."),
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr",
+                                                          "autofocus": True}))
+
+
+class ResetCodeForm(forms.Form):
+    code = forms.CharField(label=_("Code from the SMS"), max_length=6, min_length=6,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "dir": "ltr", "autofocus": True}))
+    password1 = forms.CharField(label=_("New password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("New password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords are not the same."))
+        return data

@@ -83,3 +83,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def is_locked(self, now: Any = None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+
+class PasswordResetCode(models.Model):
+    """A short code sent by SMS to someone who signs in with a phone number, to choose a new password.
+
+    Only a keyed hash of the code is kept. A code works once, for RESET_CODE_MINUTES, and for at most
+    RESET_CODE_TRIES wrong guesses; asking for a new code ends the old one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"reset code {self.pk} of user {self.user_id}"

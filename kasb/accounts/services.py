@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasb.core import audit
@@ -22,8 +25,8 @@ from kasb.core.crypto import blind_index
 from kasb.core.errors import Conflict, DomainError, ValidationFailed
 
 from .backends import find_user
-from .models import User
-from .phone import normalise_phone
+from .models import PasswordResetCode, User
+from .phone import looks_like_phone, normalise_phone
 
 
 class SignInFailed(DomainError):
@@ -156,5 +159,104 @@ def verify_totp(*, user: User, token: str) -> TOTPDevice:
             return device
     raise ValidationFailed(_("That code is not right. Enter the 6-digit code your app shows now."),
                            field="token")
+
+
+# --- choosing a new password with a code sent by SMS ---------------------------------------------
+# Many participants have no e-mail address. They ask for a code with their phone number, receive it by
+# SMS, and type it with a new password. The page answers the same whether or not the number has an
+# account, so it cannot be used to find out who is registered. Codes are short-lived, single-use, and
+# limited in guesses; a person may ask for a few codes an hour (the page is also rate-limited per
+# connection).
+
+RESET_CODE_MINUTES = 15
+RESET_CODE_TRIES = 5
+CODES_PER_HOUR = 3
+
+
+class WrongCode(ValidationFailed):
+    code = "wrong_code"
+
+
+def _hash(user_id: int, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"kasb-reset:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _phone(text: str) -> str:
+    try:
+        if not looks_like_phone(text):
+            raise ValidationError("")
+        return normalise_phone(text)
+    except ValidationError:
+        raise ValidationFailed(_("Enter your phone number in international format, e.g. +962791234567."),
+                               field="phone") from None
+
+
+def _phone_user(phone: str) -> User | None:
+    user = find_user(phone)
+    return user if user is not None and user.is_active and user.phone else None
+
+
+@transaction.atomic
+def send_reset_code(*, phone: str) -> str:
+    """Text a code to the account with this phone number, if there is one and it has not asked too often.
+    Returns the number in international format, whether or not a code went out: the page must say the same
+    either way."""
+    number = _phone(phone)
+    user = _phone_user(number)
+    if user is None:
+        return number
+    now = timezone.now()
+    if PasswordResetCode.objects.filter(user=user, created_at__gte=now - timedelta(hours=1)).count() >= CODES_PER_HOUR:
+        return number
+    PasswordResetCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)  # the old code ends
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    PasswordResetCode.objects.create(user=user, code_hash=_hash(user.pk, code),
+                                     expires_at=now + timedelta(minutes=RESET_CODE_MINUTES))
+    with override(user.language or settings.LANGUAGE_CODE):
+        text = _("Kasb: your code to choose a new password is %(code)s. It works for %(minutes)s minutes. "
+                 "Nobody from Kasb will ever ask you for it.") % {"code": code, "minutes": RESET_CODE_MINUTES}
+    from kasb.core.sms import send_sms
+
+    transaction.on_commit(lambda: send_sms(number, text))
+    audit.record(actor=None, verb="user.reset_code_sent", obj=user)
+    return number
+
+
+def reset_password_with_code(*, phone: str, code: str, password: str) -> User:
+    """Check the code and set the new password (which also lifts a lock-out). Every wrong code counts."""
+    number = _phone(phone)
+    user = _phone_user(number)
+    if user is None:
+        raise _expired()
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="password") from None
+    # The wrong-guess count is committed before the error is raised, so it cannot be rolled back with it.
+    with transaction.atomic():
+        current = (PasswordResetCode.objects.select_for_update().filter(
+            user=user, used_at__isnull=True, expires_at__gt=timezone.now()).order_by("-created_at").first())
+        if current is None or current.attempts >= RESET_CODE_TRIES:
+            left = None
+        elif hmac.compare_digest(current.code_hash, _hash(user.pk, (code or "").strip())):
+            PasswordResetCode.objects.filter(pk=current.pk).update(used_at=timezone.now())
+            set_password(user=user, password=password)
+            audit.record(actor=user, verb="user.password_reset_by_sms", obj=user)
+            return user
+        else:
+            left = RESET_CODE_TRIES - current.attempts - 1
+            PasswordResetCode.objects.filter(pk=current.pk).update(
+                attempts=F("attempts") + 1, used_at=timezone.now() if left <= 0 else None)
+    if left is None:
+        raise _expired()
+    if left <= 0:
+        raise WrongCode(_("That code is not right, and it cannot be tried again. Ask for a new code."), field="code")
+    raise WrongCode(ngettext("That code is not right. You can try %(n)s more time.",
+                             "That code is not right. You can try %(n)s more times.", left) % {"n": left},
+                    field="code")
+
+
+def _expired() -> ValidationFailed:
+    return ValidationFailed(_("This code has expired or was already used. Ask for a new code."), field="code")
 
 

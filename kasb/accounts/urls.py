@@ -18,6 +18,8 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
         template_name="accounts/password_reset_confirm.html", form_class=ChooseNewPasswordForm,
         success_url=reverse_lazy("accounts:password_reset_complete")), name="password_reset_confirm"),
+    path("password/sms/", views.reset_by_sms, name="password_sms"),
+    path("password/sms/code/", views.reset_by_sms_code, name="password_sms_code"),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
 ]

@@ -19,9 +19,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasb.core.errors import DomainError
+from kasb.core.ratelimit import rate_limit
 
 from . import services
-from .forms import SignInForm, TokenForm
+from .forms import ResetCodeForm, ResetPhoneForm, SignInForm, TokenForm
 
 
 def _next_url(request: HttpRequest, language: str) -> str:
@@ -86,3 +87,42 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         context["qr"] = _qr_svg(device.config_url)
         context["secret"] = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
+
+
+RESET_PHONE = "kasb_reset_phone"
+
+
+@rate_limit("password_sms", limit=5, window=600)
+def reset_by_sms(request: HttpRequest) -> HttpResponse:
+    """Step 1: the phone number. The answer is the same whether or not it has an account."""
+    form = ResetPhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            number = services.send_reset_code(phone=form.cleaned_data["phone"])
+        except DomainError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            request.session[RESET_PHONE] = number
+            return redirect("accounts:password_sms_code")
+    return render(request, "accounts/password_sms.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@rate_limit("password_sms_code", limit=20, window=600)
+def reset_by_sms_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code and the new password."""
+    phone = request.session.get(RESET_PHONE)
+    if not phone:
+        return redirect("accounts:password_sms")
+    form = ResetCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password_with_code(phone=phone, code=form.cleaned_data["code"],
+                                           password=form.cleaned_data["password1"])
+        except DomainError as exc:
+            form.add_error({"code": "code", "password": "password1"}.get(exc.field or ""), exc.message)
+        else:
+            request.session.pop(RESET_PHONE, None)
+            messages.success(request, _("Your new password is set. Sign in with it now."))
+            return redirect("accounts:login")
+    return render(request, "accounts/password_sms_code.html", {"form": form, "phone": phone},
+                  status=400 if form.errors else 200)
