@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kasb.core.crypto import EncryptedField
 from kasb.core.models import Transition
@@ -152,9 +153,9 @@ class Registration(models.Model):
     """A place at an event: a participant's, or a walk-in's (name and phone only)."""
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
-        WAITLISTED = "waitlisted", _("On the waitlist")
-        CANCELLED = "cancelled", _("Cancelled")
+        REGISTERED = "registered", pgettext_lazy("event registration", "Registered")
+        WAITLISTED = "waitlisted", pgettext_lazy("event registration", "On the waitlist")
+        CANCELLED = "cancelled", pgettext_lazy("event registration", "Cancelled")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.PROTECT,
@@ -264,13 +265,13 @@ class Recommendation(models.Model):
 
 class CareerApplication(models.Model):
     class Status(models.TextChoices):
-        APPLIED = "applied", _("Applied")
-        SHORTLISTED = "shortlisted", _("Shortlisted")
-        INTERVIEWED = "interviewed", _("Interviewed")
-        OFFERED = "offered", _("Offered")
-        PLACED = "placed", _("Placed")
-        DECLINED = "declined", _("Declined")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        APPLIED = "applied", pgettext_lazy("job application", "Applied")
+        SHORTLISTED = "shortlisted", pgettext_lazy("job application", "Shortlisted")
+        INTERVIEWED = "interviewed", pgettext_lazy("job application", "Interviewed")
+        OFFERED = "offered", pgettext_lazy("job application", "Offered")
+        PLACED = "placed", pgettext_lazy("job application", "Placed")
+        DECLINED = "declined", pgettext_lazy("job application", "Declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("job application", "Withdrawn")
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="applications")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="career_applications")
