@@ -36,8 +36,8 @@ def headers(filters: Filters) -> list[tuple[str, str]]:
         dim = DIMENSIONS[d]
         cols += [(f"{dim.label} ({_('code')})", f"{dim.hxl}+code+dim{n + 1}".replace("+name+code", "+code")),
                  (str(dim.label), f"{dim.hxl}+dim{n + 1}")]
-    reached = "#reached" + GROUP_HXL.get(filters.group, "")
-    cols += [(_("Value"), f"{reached}+value"), (_("Currency"), "#currency"), (_("Status"), "#status+suppressed"),
+    value = "#indicator+value+num" + GROUP_HXL.get(filters.group, "")
+    cols += [(_("Value"), value), (_("Currency"), "#currency"), (_("Status"), "#status+suppressed"),
              (_("Period start"), "#date+start"), (_("Period end"), "#date+end"), (_("Reported on"), "#date+reported")]
     return cols
 
@@ -75,6 +75,52 @@ def rows(tables: list[Table], filters: Filters, today: date | None = None) -> It
             for (code, label), cell in zip(table.columns, table.column_totals, strict=True):
                 yield out(table, [total, (code, label)], cell)
         yield out(table, [total] * table_dims if table_dims else [], table.total)
+
+
+# HXL attributes for breakdown values, as humanitarian datasets write them (#reached+f+refugees).
+VALUE_HXL = {("sex", "female"): "+f", ("sex", "male"): "+m", ("displacement", "refugee"): "+refugees",
+             ("displacement", "asylum_seeker"): "+asylum_seekers", ("displacement", "idp"): "+idps",
+             ("displacement", "host_community"): "+host", ("displacement", "returnee"): "+returnees",
+             ("displacement", "migrant_worker"): "+migrant_workers",
+             ("displacement", "potential_migrant"): "+potential_migrants", ("disability", "yes"): "+disabled",
+             ("disability", "no"): "+not_disabled"}
+
+
+def value_hashtag(table: Table, code: str) -> str:
+    """The hashtag of one column of a wide table: #reached+f+refugees for people, #indicator+value+num else."""
+    base = "#reached" if table.indicator.aggregate == "persons" else "#indicator+value+num"
+    attribute = ""
+    if table.column_dimension and code:
+        attribute = VALUE_HXL.get((table.column_dimension, code), "")
+        if not attribute:
+            cleaned = "".join(ch if ch.isalnum() else "_" for ch in code.lower())
+            attribute = f"+{table.column_dimension}_{cleaned}"
+    elif table.column_dimension:
+        attribute = "+total"
+    return base + attribute + GROUP_HXL.get(table.filters.group, "")
+
+
+def to_wide_csv(table: Table) -> str:
+    """One indicator as its table reads: a row per value of the first breakdown, a column per value of the
+    second, totals last; an HXL row under the headers, and the suppression note last."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    row_dim = DIMENSIONS[table.row_dimension] if table.dimensions else None
+    columns = table.columns if table.column_dimension else []
+    header = [str(row_dim.label) if row_dim else _("Indicator")] + [label for _c, label in columns] + [_("Total")]
+    tags = [row_dim.hxl if row_dim else "#indicator+name"] + [value_hashtag(table, c) for c, _l in columns]
+    tags.append(value_hashtag(table, ""))
+    writer.writerow([neutralise(h) for h in header])
+    writer.writerow(tags)
+
+    def figures(cells: list[Cell], total: Cell) -> list[Any]:
+        return [_value(c) for c in (cells if columns else [])] + [_value(total)]
+    for line in table.lines if table.dimensions else []:
+        writer.writerow([neutralise(line.label), *figures(line.cells, line.total)])
+    writer.writerow([neutralise(str(_("Total")) if table.dimensions else str(table.indicator.name)),
+                     *figures(table.column_totals, table.total)])
+    writer.writerow([neutralise("# " + note([table]))])
+    return buffer.getvalue()
 
 
 def note(tables: list[Table]) -> str:

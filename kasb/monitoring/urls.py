@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("report.csv", views.report_csv, name="report_csv"),
     path("report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("report.pdf", views.report_pdf, name="report_pdf"),
+    path("indicators/<slug:code>.csv", views.indicator_csv, name="indicator_csv"),
 ]

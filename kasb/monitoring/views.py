@@ -13,14 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kasb.core.errors import ValidationFailed
+from kasb.core.errors import NotFound, ValidationFailed
 from kasb.core.pdf import render_pdf
 from kasb.core.permissions import Principal
 
 from . import exports, queries
 from .context import Filters, parse_filters, scope_for
 from .indicators import INDICATORS, THEMES
-from .tables import Table, period_label
+from .tables import Table, compute, period_label
 from .vocab import DIMENSIONS
 
 
@@ -31,7 +31,7 @@ def _principal(request: HttpRequest) -> Principal:
 def _filters(request: HttpRequest, principal: Principal) -> tuple[Filters, dict[str, str]]:
     """The filters asked for, or the defaults with the problem to show beside the field."""
     data: dict[str, Any] = {k: request.GET.get(k, "") for k in ("start", "end", "programme", "centre", "group")}
-    data["by"] = [d for d in request.GET.getlist("by") if d][:3]
+    data["by"] = [d.strip() for value in request.GET.getlist("by") for d in value.split(",") if d.strip()][:3]
     # The safe-to-share view is the default; only those who may see small numbers can turn it off.
     data["suppress"] = "0" if request.GET.get("show_small") == "1" and scope_for(principal).unsuppressed else "1"
     try:
@@ -93,6 +93,24 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     _p, filters, _e, tables = _report(request)
     response = HttpResponse(exports.to_csv(tables, filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_name(filters, "csv")}"'
+    return response
+
+
+@login_required
+def indicator_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """One indicator as a wide table (a column per value of the second breakdown), e.g. #reached+f+refugees."""
+    principal = _principal(request)
+    scope = scope_for(principal)
+    ind = INDICATORS.get(code)
+    if ind is None:
+        raise NotFound(_("No indicator has this code."))
+    filters, errors = _filters(request, principal)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), field=next(iter(errors)))
+    tables = compute(ind, filters, scope)
+    text = "".join(exports.to_wide_csv(t) for t in tables)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_name(filters, code + ".csv")}"'
     return response
 
 

@@ -69,7 +69,7 @@ def test_csv_has_an_hxl_row_under_the_headers(login: Callable[..., Client], me_o
     response = login(me_officer_user).get(f"/en/monitoring/report.csv?{query(by='area', group='refugees')}")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][:2] == ["#indicator+code", "#indicator+name"]
-    assert "#adm1+name+dim1" in rows[1] and "#reached+refugees+value" in rows[1] and "#date+reported" in rows[1]
+    assert "#adm1+name+dim1" in rows[1] and "#indicator+value+num+refugees" in rows[1] and "#date+reported" in rows[1]
     assert rows[-1][0].startswith("# Safe to share")
 
 
@@ -194,3 +194,19 @@ def test_charts_are_mirrored_in_arabic(login: Callable[..., Client], me_officer_
                                        pathway: dict[str, Any]) -> None:
     html = login(me_officer_user).get(f"/ar/monitoring/?{query()}").content.decode()
     assert 'dir="rtl"' in html and html.count('direction="rtl"') == 4
+
+
+def test_one_indicator_as_a_wide_csv_with_hxl_columns(login: Callable[..., Client], me_officer_user: Any,
+                                                      pathway: dict[str, Any]) -> None:
+    client = login(me_officer_user)
+    response = client.get(f"/en/monitoring/indicators/completed.csv?{query(by='sex,displacement', show_small='1')}")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][0] == "#group+sex" and "#reached+refugees" in rows[1] and rows[1][-1] == "#reached+total"
+    refugees = rows[1].index("#reached+refugees")
+    female = next(r for r in rows if r[0] == "Female")
+    assert female[refugees] == "2" and female[-1] == "3"
+    assert rows[-2][0] == "Total" and rows[-2][-1] == "5"
+    women = client.get(f"/en/monitoring/indicators/completed.csv?{query(by='displacement', group='women')}")
+    assert "#reached+total+f" not in women.content.decode() and "#reached+f" in women.content.decode()
+    bad = client.get(f"/en/monitoring/indicators/completed.csv?{query(by='shoe')}")
+    assert bad.status_code == 400
