@@ -37,12 +37,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import Mod
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -197,10 +198,14 @@ def _pay(submission: Submission, actor: Principal) -> int | None:
                          "Ask the programme manager to fund it."), code="project_not_funded")
     # The pay in force when the work was handed in; fair-pay top-ups make up any shortfall separately.
     pay = Money(submission.pay, project.currency) if submission.pay else project.pay
+    # The memo is what the worker reads beside the payment ("My money", statements): in their language, not
+    # in that of the reviewer (or the sweep) who approved.
+    with override(worker_language(submission.worker_id)):
+        memo = _("Task %(task)s approved: %(project)s") % {"task": submission.task.external_id,
+                                                           "project": project.name}
     txn = pay_from_reservation(
         actor=actor, reservation=project.reservation, worker=submission.worker, amount=pay,
-        fee=pay.share(project.programme.platform_fee_bps),
-        memo=_("Task %(task)s approved: %(project)s") % {"task": submission.task.external_id, "project": project.name},
+        fee=pay.share(project.programme.platform_fee_bps), memo=memo,
         purpose=("microwork.submission", str(submission.pk)), idempotency_key=f"submission:{submission.pk}")
     return txn.pk
 
@@ -333,6 +338,12 @@ def _move(profile: WorkerProfile, standing: str, reason: str, notice_at: datetim
     WorkerProfile.objects.filter(pk=profile.pk).update(standing=standing, standing_reason=reason[:300],
                                                        standing_notice_at=notice_at, standing_changed_at=moment)
     profile.refresh_from_db()
+
+
+def worker_language(worker_id: int) -> str:
+    """The language of the worker's sign-in (where they read their money); without one, the language in use."""
+    language = Participant.objects.filter(pk=worker_id).values_list("user__language", flat=True).first()
+    return language or get_language() or settings.LANGUAGE_CODE
 
 
 def _tell(worker: Participant, message: Callable[[], str]) -> None:

@@ -291,6 +291,12 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
     project = submission.project
     context = {"project": project, "total": None, "n": _posted_index(request), "next_n": 0,
                **_card(project, submission), "approve_form": ApproveForm(), "reject_form": form, "own": False}
+    if _htmx(request):
+        # The queue is boosted, and htmx swaps in no 4xx answer: the reviewer would see nothing happen. Answer
+        # 200 with the errors, and put the submission's own page (not this POST-only address) in the history.
+        response = render(request, "microwork/review/queue.html", context)
+        response["HX-Push-Url"] = reverse("microwork:review_submission", args=[submission.pk])
+        return response
     return render(request, "microwork/review/queue.html", context, status=400)
 
 

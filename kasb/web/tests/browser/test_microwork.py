@@ -45,7 +45,7 @@ from kasb.participants.models import Participant
 from kasb.participants.services import link_login, register_participant
 from kasb.payments.models import LedgerTransaction
 from kasb.payments.services import record_deposit
-from kasb.skills.models import Skill
+from kasb.skills.models import Evidence, Skill
 from kasb.skills.services import verify_skill
 
 from .conftest import DESKTOP, PHONE, TIMEOUT_MS, sign_in_browser, sign_in_staff
@@ -105,7 +105,7 @@ def marketplace(root: Any, world: dict[str, Any], member: Callable[..., User],
     user = create_user(full_name=" ".join(WORKER_NAME), phone=WORKER_LOGIN, password=PASSWORD, language="ar")
     link_login(actor=coordinator, participant=person, user=user)
     verify_skill(actor=coordinator.user, participant=person, skill=Skill.objects.get(code="translation-ar-en"),
-                 level=2, evidence="Translation test, 2026", evidence_type="test", evidence_id="mw-1")
+                 level=2, evidence=Evidence.TEST, evidence_type="qualification_test", evidence_id="mw-1")
     return {"programme": programme, "client_user": member(Role.CLIENT_MEMBER), "worker": person,
             "worker_user": user, "reviewer": member(Role.QA_REVIEWER), "second_reviewer": member(Role.QA_REVIEWER)}
 
@@ -242,6 +242,11 @@ def do_the_tasks(page: Any, project: Project, shoot: Callable[..., Any]) -> list
         task_id = page.locator("#task p.muted bdi").inner_text()
         done.append(task_id)
         assert dict(TASKS)[task_id] in page.inner_text("#task dl.data")  # the client's text, as written
+        if n == 0:  # sent without the translation: the problem shows beside the field, the choice is kept
+            page.check("#answer input[name=a-unsure][value=yes]")
+            page.click("#answer .actions button:not([formaction])")
+            page.locator("#answer .field.has-error textarea[name=a-translation]").wait_for()
+            assert page.is_checked("#answer input[name=a-unsure][value=yes]")
         answer(page, translation_text)
         if n == 0:
             page.locator("#task h1").scroll_into_view_if_needed()
@@ -276,6 +281,11 @@ def review_queue(page: Any, base_url: str, reviewer: User, project: Project, rej
         assert " ".join(WORKER_NAME) in page.inner_text("main article")  # reviewers know who did the work
         if task_id == reject:
             page.select_option("#reject_reason_code", ReasonCode.INSTRUCTIONS.value)
+            # Without written feedback the rejection is refused, and the page says so beside the field.
+            page.click("main form[action$='/reject/'] button[type=submit]")
+            page.locator("#reject_feedback_errors").wait_for()
+            assert Submission.objects.filter(status=Submission.Status.REJECTED).count() == 0
+            assert page.input_value("#reject_reason_code") == ReasonCode.INSTRUCTIONS.value  # the choice is kept
             page.fill("#reject_feedback", "Translate the whole review: the part about the staff is missing.")
             shoot(page, "mw-5-review-reject")
             with page.expect_navigation():
@@ -335,9 +345,10 @@ def my_money(page: Any, base_url: str, done: list[str], shoot: Callable[..., Any
     assert page.get_attribute("html", "dir") == "rtl"
     rows = page.locator("#transactions tbody tr")
     assert rows.count() == 3
-    for task_id in done:  # one payment for each task, naming it, in full
+    for task_id in done:  # one payment for each task, naming it in her language, in full
         row = page.locator("#transactions tbody tr", has_text=task_id)
-        assert row.count() == 1 and PROJECT in row.inner_text() and "+0.100 JOD" in row.inner_text()
+        memo = in_arabic("Task %(task)s approved: %(project)s") % {"task": task_id, "project": PROJECT}
+        assert row.count() == 1 and memo in row.inner_text() and "+0.100 JOD" in row.inner_text()
     assert "0.300 JOD" in page.inner_text("#balances")  # 3 × 0.100
     shoot(page, "mw-8-my-money-ar-phone")
 
