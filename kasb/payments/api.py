@@ -349,6 +349,9 @@ class ResultImportOut(Schema):
     batch_id: int
     file_name: str
     uploaded_at: datetime
+    status: str = Field(..., description="running (a large file being applied in the background) or done")
+    total_rows: int
+    applied_rows: int = Field(..., description="Rows applied so far (follow a running import with GET)")
     paid: int
     failed: int
     already_applied: int = Field(..., description="Rows whose outcome was applied before: nothing moved")
@@ -479,26 +482,40 @@ def batch_file(request: HttpRequest, batch_id: int = Path(..., ge=1, le=MAX_ID))
     return response
 
 
-@router.post("/batches/{batch_id}/results", response={200: ResultImportOut, **ERRORS})
+@router.post("/batches/{batch_id}/results", response={200: ResultImportOut, 202: ResultImportOut, **ERRORS})
 def import_results(request: HttpRequest, file: File[UploadedFile],
-                   batch_id: int = Path(..., ge=1, le=MAX_ID)) -> ResultImport:
+                   batch_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Apply the provider's result file: paid payouts complete, failed ones go back to the worker's balance.
 
     `file` is the provider's result file (CSV, see docs/payments.md). A file with any malformed row
     changes nothing (422, each problem with row, column and reason). Importing the same file again
-    changes nothing either: each payout id is settled once."""
+    changes nothing either: each payout id is settled once. A file of more than 500 rows is checked
+    now and applied in the background: the answer is 202 with `status` "running"; follow it with
+    GET /payments/batches/{batch_id}/results/{id}."""
     principal = _principal(request)
     batch = _batch(principal, batch_id, Cap.PREPARE_PAYOUTS)
     if (file.size or 0) > settings.KASB_IMPORT_MAX_BYTES:
         raise ValidationFailed(_("The file is too large for a result file."), code="file_too_large", field="file")
     try:
-        return services.import_results(actor=principal, batch=batch, file_name=file.name or "results.csv",
-                                       data=file.read())
+        imported = services.import_results(actor=principal, batch=batch, file_name=file.name or "results.csv",
+                                           data=file.read())
     except csv.Error as exc:
         # The csv module refuses some files outright (a bare carriage return, a huge field); the import rolled back.
         raise ResultFileError(_("The result file is not a CSV file that can be read. Save it as CSV (UTF-8) and "
                                 "upload it again."), details=[{"row": None, "column": None, "reason": str(exc)}]
                               ) from None
+    return (202 if imported.status == ResultImport.Status.RUNNING else 200), imported
+
+
+@router.get("/batches/{batch_id}/results/{import_id}", response={200: ResultImportOut, **ERRORS})
+def result_import(request: HttpRequest, batch_id: int = Path(..., ge=1, le=MAX_ID),
+                  import_id: int = Path(..., ge=1, le=MAX_ID)) -> ResultImport:
+    """One result import: its progress while it runs, then what it settled and the rows it did not apply."""
+    batch = _batch(_principal(request), batch_id, Cap.PREPARE_PAYOUTS)
+    imported = result_imports_of(batch).filter(pk=import_id).first()
+    if imported is None:
+        raise NotFound(_("No such result import."))
+    return imported
 
 
 # --- finance: the books ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kasb.core.crypto import EncryptedField
 from kasb.core.money import Money
@@ -377,9 +378,22 @@ class PayoutLine(models.Model):
 
 
 class ResultImport(models.Model):
-    """A provider's result file read back: what it settled, and what it refused to apply."""
+    """A provider's result file read back: what it settled, and what it refused to apply.
+
+    A small file is applied in the request; a large one is checked in the request (a bad row rejects the
+    whole file at once) and applied by a background task in chunks, with progress (`applied_rows`).
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Being applied")
+        DONE = "done", pgettext_lazy("result file", "Applied")
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="result_imports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    file = models.FileField(upload_to="payments/results/", blank=True)  # kept while it is being applied
+    total_rows = models.PositiveIntegerField(default=0)
+    applied_rows = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=200)
     file_sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

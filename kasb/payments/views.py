@@ -579,7 +579,10 @@ def batch_results(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             show_error(form, exc)
         else:
-            messages.success(request, _("Result file %(name)s is read.") % {"name": imported.file_name})
+            messages.success(request, _("Result file %(name)s is read.") % {"name": imported.file_name}
+                             if imported.status == ResultImport.Status.DONE else
+                             _("Result file %(name)s is checked: every row matches its payout. It is being applied "
+                               "now; this page shows the progress.") % {"name": imported.file_name})
             return redirect("payments:result_import", batch.pk, imported.pk)
     return _batch_page(request, batch, upload_form=form, file_errors=file_errors, status=400)
 
@@ -588,6 +591,12 @@ def batch_results(request: HttpRequest, pk: int) -> HttpResponse:
 def result_import(request: HttpRequest, pk: int, import_id: int) -> HttpResponse:
     batch = _batch(request, pk)
     imported: ResultImport = get_object_or_404(queries.result_imports_of(batch), pk=import_id)
+    if request.headers.get("HX-Request"):
+        if imported.status == ResultImport.Status.RUNNING:
+            return render(request, "payments/result_import.html#progress", {"batch": batch, "imported": imported})
+        done = HttpResponse(status=204)
+        done["HX-Refresh"] = "true"  # applied: the whole page, with its counts and rows not applied
+        return done
     return render(request, "payments/result_import.html", _finance(request, batch.partner, batch=batch,
                                                                    imported=imported))
 

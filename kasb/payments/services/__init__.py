@@ -19,10 +19,10 @@ from .payouts import (
     approve_batch,
     cancel_batch,
     create_batch,
-    import_results,
     produce_batch_file,
     record_file_download,
 )
+from .result_files import apply_result_import, import_results
 
 __all__ = [
     "InsufficientFunds",
@@ -36,6 +36,7 @@ __all__ = [
     "exchange",
     "fund_programme",
     "import_results",
+    "apply_result_import",
     "lift_hold",
     "may_act_for_partner",
     "pay_from_fund",

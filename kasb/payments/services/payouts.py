@@ -28,7 +28,6 @@ from ..models import (
     PayoutHold,
     PayoutLine,
     PayoutMethod,
-    ResultImport,
     StatusChange,
     TransactionKind,
 )
@@ -255,49 +254,6 @@ def _settle(line: PayoutLine, row: ResultRow, actor: Any) -> str:
     return str(target)
 
 
-@transaction.atomic
-def import_results(*, actor: Principal, batch: PayoutBatch, file_name: str, data: bytes) -> ResultImport:
-    """Read the provider's result file: paid lines complete, failed ones go back to the worker with the reason."""
-    may_act_for_partner(actor, Cap.PREPARE_PAYOUTS, batch.partner_id)
-    if batch.status not in (Batch.SENT, Batch.APPROVED, Batch.SETTLED):
-        raise Conflict(_("Results can only be imported for a batch that has been approved."), code="not_approved")
-    rows = get_provider(batch.provider).read_results(data)
-    lines, report = _check_rows(batch, rows)
-    reported = {entry["row"] for entry in report}
-    outcome: Counter[str] = Counter()
-    changes: list[tuple[PayoutLine | None, str, str]] = []
-    for row in rows:
-        if row.row in reported:
-            continue
-        line = lines[row.payout_id]
-        result = _settle(line, row, actor.user)
-        if result in (Line.PAID, Line.FAILED):
-            changes.append((line, Line.IN_TRANSIT, result))
-            outcome[result] += 1
-        elif result == "already":
-            outcome["already"] += 1
-        else:
-            report.append({"row": row.row, "payout_id": row.payout_id, "reason": result})
-    open_lines = PayoutLine.objects.filter(batch=batch, status__in=[Line.PENDING, Line.IN_TRANSIT])
-    if not open_lines.exists() and PayoutBatch.objects.filter(pk=batch.pk).exclude(
-            status=Batch.SETTLED).update(status=Batch.SETTLED):
-        changes.append((None, batch.status, Batch.SETTLED))
-    _history(batch, changes, actor.user, _("Result file %(name)s") % {"name": file_name})
-    imported = ResultImport.objects.create(batch=batch, file_name=file_name[:200],
-                                           file_sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor.user,
-                                           paid=outcome[Line.PAID], failed=outcome[Line.FAILED],
-                                           already_applied=outcome["already"], report=report)
-    settled = [line.pk for line, _old, new in changes if line is not None and new in (Line.PAID, Line.FAILED)]
-    if settled:
-        from ..tasks import notify_payouts  # tasks call services; import here, not at the top
-
-        enqueue(notify_payouts, settled)
-    audit.record(actor=actor.user, verb="payout_results.imported", obj=imported, batch=batch.pk,
-                 paid=outcome[Line.PAID], failed=outcome[Line.FAILED], already=outcome["already"],
-                 not_applied=len(report))
-    return imported
-
-
 # Languages a partner's participants read by default when they have no sign-in with a chosen language.
 COUNTRY_LANGUAGE = {"JO": "ar", "TN": "ar", "TJ": "tg", "RU": "ru", "FR": "fr"}
 
@@ -333,5 +289,5 @@ def notify_settled_payouts(*, line_ids: list[int]) -> int:
     return sent
 
 
-__all__ = ["ResultFileError", "approve_batch", "cancel_batch", "create_batch", "import_results",
+__all__ = ["ResultFileError", "approve_batch", "cancel_batch", "create_batch",
            "produce_batch_file", "record_file_download"]

@@ -281,3 +281,61 @@ def test_absurd_amounts_are_refused() -> None:
     with pytest.raises(ValidationFailed) as error:
         Money.parse("1e30", "JOD")
     assert error.value.code == "amount_too_large"
+
+
+def test_a_large_result_file_is_checked_now_and_applied_in_chunks_in_the_background(
+        approve: Any, finance: Principal, checker: Principal, three: list[Participant], world: dict[str, Any],
+        django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kasb.payments.models import ResultImport
+    from kasb.payments.services import apply_result_import, result_files
+
+    batch = approve(checker, create_batch(actor=finance, partner=world["partner"], provider="mobile_money",
+                                          currency="JOD"))
+    rich = PayoutLine.objects.get(batch=batch, participant=three[0])
+    poor = PayoutLine.objects.get(batch=batch, participant=three[1])
+    data = result_file([(rich.payout_id, "paid", "12.500", "JOD", "MM-1", ""),
+                        ("P-NOT-OURS", "paid", "1.000", "JOD", "", ""),
+                        (poor.payout_id, "failed", "3.000", "JOD", "", "Wallet not registered")])
+    monkeypatch.setattr(result_files, "CHUNK", 1)
+    # The task stops after the first chunk (a worker killed half-way): that chunk stays applied and counted.
+    settle = result_files._settle
+    calls = iter(range(100))
+
+    def dies_on_the_second(*args: Any) -> str:
+        if next(calls) == 1:
+            raise RuntimeError("worker killed")
+        return settle(*args)
+
+    monkeypatch.setattr(result_files, "_settle", dies_on_the_second)
+    with django_capture_on_commit_callbacks(execute=True):  # the task's failure is logged, not raised here
+        import_results(actor=finance, batch=batch, file_name="big.csv", data=data, background=True)
+    started = ResultImport.objects.get(batch=batch)
+    assert started.status == ResultImport.Status.RUNNING and started.total_rows == 3
+    assert started.applied_rows == 1 and started.paid == 1 and balance(three[0]) == "0.000"
+    assert [r["payout_id"] for r in started.report] == ["P-NOT-OURS"]     # reported when the file was checked
+    # Run again: it resumes at the second payout and counts nothing twice.
+    monkeypatch.setattr(result_files, "_settle", settle)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = apply_result_import(import_id=started.pk)
+    assert (done.status, done.applied_rows, done.paid, done.failed, done.already_applied) == ("done", 2, 1, 1, 0)
+    assert not done.file and balance(three[1]) == "3.000"
+    batch.refresh_from_db()
+    assert batch.status == PayoutBatch.Status.SETTLED
+    assert apply_result_import(import_id=started.pk).paid == 1            # a third run does nothing
+    assert trial_balance(partner_id=world["partner"].pk) == {"JOD": 0} and drifted_accounts() == []
+
+
+def test_a_bad_row_in_a_large_file_rejects_it_before_anything_is_kept(
+        approve: Any, finance: Principal, checker: Principal, three: list[Participant],
+        world: dict[str, Any]) -> None:
+    from kasb.payments.models import ResultImport
+
+    batch = approve(checker, create_batch(actor=finance, partner=world["partner"], provider="mobile_money",
+                                          currency="JOD"))
+    rich = PayoutLine.objects.get(batch=batch, participant=three[0])
+    with pytest.raises(ResultFileError) as error:
+        import_results(actor=finance, batch=batch, file_name="big.csv", background=True,
+                       data=result_file([(rich.payout_id, "paid", "99.000", "JOD", "", "")]))
+    assert error.value.details[0]["column"] == "amount"
+    rich.refresh_from_db()
+    assert not ResultImport.objects.filter(batch=batch).exists() and rich.status == PayoutLine.Status.IN_TRANSIT
