@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "kasb.outreach",
     "kasb.microwork",
     "kasb.careers",
+    "kasb.surveys",
+    "kasb.legacy",
     "kasb.monitoring",
     "kasb.web",
     "kasb.api",

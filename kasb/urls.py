@@ -22,6 +22,8 @@ urlpatterns += i18n_patterns(
     path("verify/", include("kasb.training.urls_verify")),
     path("microwork/", include("kasb.microwork.urls")),
     path("careers/", include("kasb.careers.urls")),
+    path("surveys/", include("kasb.surveys.urls")),
+    path("records/", include("kasb.legacy.urls")),
     path("monitoring/", include("kasb.monitoring.urls")),
     path("admin/", admin.site.urls),
 )

@@ -15,12 +15,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 from kasb.careers.api import router as careers_router
 from kasb.core.errors import DomainError, ValidationFailed
 from kasb.core.translated import LANGUAGE_CODES
+from kasb.legacy.api import router as legacy_router
 from kasb.microwork.api import router as microwork_router
 from kasb.monitoring.api import router as monitoring_router
 from kasb.orgs.api import router as orgs_router
 from kasb.outreach.api import router as outreach_router
 from kasb.participants.api import router as participants_router
 from kasb.payments.api import router as payments_router
+from kasb.surveys.api import router as surveys_router
 from kasb.training.api import router as training_router
 
 from .auth import ApiKeyAuth, SessionAuth
@@ -94,4 +96,6 @@ api.add_router("/outreach", outreach_router)
 api.add_router("/training", training_router)
 api.add_router("/microwork", microwork_router)
 api.add_router("/careers", careers_router)
+api.add_router("/surveys", surveys_router)
+api.add_router("/records", legacy_router)
 api.add_router("/monitoring", monitoring_router)

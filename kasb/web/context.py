@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kasb.careers.navigation import nav_items as careers_nav
 from kasb.core.permissions import Cap, Role
+from kasb.legacy.navigation import nav_items as legacy_nav
 from kasb.microwork.models import Project
 from kasb.monitoring.navigation import nav_items as monitoring_nav
 from kasb.participants.models import Participant
+from kasb.surveys.navigation import nav_items as surveys_nav
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -69,6 +71,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("My learning"), reverse("training:me")))
         items.append((_("My certificates"), reverse("training:certificates")))
     items += careers_nav(principal)
+    items += surveys_nav(principal)
+    items += legacy_nav(principal)
     items += monitoring_nav(principal)
     return {"nav": items}
 

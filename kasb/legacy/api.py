@@ -1,0 +1,5 @@
+"""/api/v1/legacy."""
+
+from ninja import Router
+
+router = Router(tags=["legacy"])

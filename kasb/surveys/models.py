@@ -1,0 +1,1 @@
+"""The surveys app's tables."""
