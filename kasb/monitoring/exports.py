@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from kasb.core.spreadsheets import neutralise, xlsx_cell
 
 from .context import Filters
-from .indicators import Indicator
+from .indicators import THEMES, Indicator
 from .tables import Cell, Table
 from .vocab import DIMENSIONS
 
@@ -121,6 +121,14 @@ def to_wide_csv(table: Table) -> str:
                      *figures(table.column_totals, table.total)])
     writer.writerow([neutralise("# " + note([table]))])
     return buffer.getvalue()
+
+
+def grouped(tables: list[Table]) -> list[tuple[str, list[Table]]]:
+    """Tables under their theme's heading, in the registry's order."""
+    out: dict[str, list[Table]] = {}
+    for t in tables:
+        out.setdefault(str(THEMES[t.indicator.theme]), []).append(t)
+    return list(out.items())
 
 
 def note(tables: list[Table]) -> str:

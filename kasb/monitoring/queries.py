@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kasb.core.permissions import Cap, Principal
@@ -18,6 +19,7 @@ from kasb.outreach.models import Group
 from .charts import Bar, bars, columns
 from .context import Filters, scope_for
 from .indicators import FUNNEL, INDICATORS, Indicator
+from .models import ReportRun
 from .tables import Table, compute
 from .vocab import DIMENSIONS
 
@@ -106,3 +108,10 @@ def report(principal: Principal, filters: Filters) -> list[Table]:
         dims = filters.dimensions if all(d in ind.dimensions for d in filters.dimensions) else ()
         tables.extend(compute(ind, _with(filters, dims), scope))
     return tables
+
+
+def runs_for(principal: Principal) -> QuerySet[ReportRun]:
+    """The report runs this person asked for, newest first (one query)."""
+    if principal.user is None:
+        return ReportRun.objects.none()
+    return ReportRun.objects.filter(requested_by=principal.user)

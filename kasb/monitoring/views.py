@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kasb.core.errors import NotFound, ValidationFailed
 from kasb.core.pdf import render_pdf
 from kasb.core.permissions import Principal
 
-from . import exports, queries
+from . import exports, queries, services
 from .context import Filters, parse_filters, scope_for
-from .indicators import INDICATORS, THEMES
+from .indicators import INDICATORS
+from .models import ReportRun
 from .tables import Table, compute, period_label
 from .vocab import DIMENSIONS
 
@@ -70,18 +74,12 @@ def _report(request: HttpRequest) -> tuple[Principal, Filters, dict[str, str], l
     return principal, filters, errors, queries.report(principal, filters)
 
 
-def _grouped(tables: list[Table]) -> list[tuple[str, list[Table]]]:
-    out: dict[str, list[Table]] = {}
-    for t in tables:
-        out.setdefault(str(THEMES[t.indicator.theme]), []).append(t)
-    return list(out.items())
-
-
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     principal, filters, errors, tables = _report(request)
-    return render(request, "monitoring/report.html", {**_common(principal, filters, errors), "themes": _grouped(tables),
-                                                      "note": exports.note(tables), "query": request.GET.urlencode()})
+    return render(request, "monitoring/report.html", {
+        **_common(principal, filters, errors), "themes": exports.grouped(tables), "note": exports.note(tables),
+        "query": request.GET.urlencode(), "runs": queries.runs_for(principal)[:5]})
 
 
 def _name(filters: Filters, ext: str) -> str:
@@ -126,9 +124,50 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
     _p, filters, _e, tables = _report(request)
-    pdf = render_pdf("monitoring/report_pdf.html", {"themes": _grouped(tables), "filters": filters,
+    pdf = render_pdf("monitoring/report_pdf.html", {"themes": exports.grouped(tables), "filters": filters,
                                                     "note": exports.note(tables),
                                                     "period": period_label(filters.start, filters.end)})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_name(filters, "pdf")}"'
     return response
+
+
+# --- reports prepared in the background -----------------------------------------------------------
+
+@require_POST
+@login_required
+def prepare_report(request: HttpRequest) -> HttpResponse:
+    """Queue the report as a file; the run's page shows progress and then the download."""
+    principal = _principal(request)
+    parameters: dict[str, Any] = {k: request.POST.get(k, "") for k in ("start", "end", "programme", "centre",
+                                                                         "group")}
+    parameters["by"] = ",".join(d for value in request.POST.getlist("by") for d in value.split(",") if d.strip())
+    parameters["suppress"] = "0" if request.POST.get("show_small") == "1" else "1"
+    try:
+        run = services.request_report(actor=principal, parameters=parameters,
+                                      format=request.POST.get("format", ""), language=get_language() or "en")
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("monitoring:report")
+    return redirect("monitoring:run", pk=run.pk)
+
+
+def _own_run(request: HttpRequest, pk: int) -> ReportRun:
+    run = queries.runs_for(_principal(request)).filter(pk=pk).first()
+    if run is None:
+        raise NotFound(_("This report does not exist or was prepared for someone else."))
+    return run
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "monitoring/run.html", {"run": _own_run(request, pk)})
+
+
+@login_required
+def run_download(request: HttpRequest, pk: int) -> FileResponse:
+    run = _own_run(request, pk)
+    if run.status != ReportRun.Status.DONE or not run.file:
+        raise NotFound(_("This report is not ready yet."))
+    name = (run.file.name or "report").rsplit("/", 1)[-1]
+    return FileResponse(run.file.open("rb"), as_attachment=True, filename=name)
