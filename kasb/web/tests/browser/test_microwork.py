@@ -325,6 +325,14 @@ def appeal_the_rejection(page: Any, submission: Submission, shoot: Callable[...,
     text = row.inner_text()
     assert in_arabic("Instructions not followed") in text and "the part about the staff is missing" in text
     assert in_arabic("Rejected") in row.locator(".badge.off").inner_text()
+    # On a phone each cell is its label then its content: the feedback and the button sit in the content
+    # column (left of the label, right to left), not under the label.
+    room = page.evaluate("""id => {
+        const button = document.querySelector(`#${id} a.button`), cell = button.closest('td');
+        const right = cell.getBoundingClientRect().right;
+        return [button, cell.querySelector('.muted bdi')].map(e => right - e.getBoundingClientRect().right);
+    }""", f"s{submission.pk}")
+    assert min(room) >= 90, room  # the label column (at least 6rem) is to their right
     shoot(page, "mw-6-my-work-rejected-ar-phone")
     with page.expect_navigation():
         row.locator("a.button").click()
