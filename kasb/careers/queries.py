@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,6 +107,15 @@ def served_participants(principal: Principal) -> QuerySet[Participant]:
     if not principal.can(Cap.MANAGE_CAREER_SERVICES):
         return Participant.objects.none()
     return participants_in_scope(principal, Cap.MANAGE_CAREER_SERVICES)
+
+
+def with_careers_counts(qs: QuerySet[Participant]) -> QuerySet[Participant]:
+    """Applications, placements and referrals per participant, one correlated count each."""
+    def count(model: Any) -> Coalesce:
+        rows = model.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0)
+    return qs.annotate(application_count=count(CareerApplication), placement_count=count(Placement),
+                       referral_count=count(Referral))
 
 
 def serves(principal: Principal, participant: Participant) -> bool:

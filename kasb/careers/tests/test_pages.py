@@ -181,3 +181,38 @@ def test_navigation_shows_careers_to_each_role(amal: Any, login: Callable[[User]
     assert "/en/careers/manage/opportunities/" in boss and "/en/careers/manage/events/" not in boss
     trainer = login(member(Role.TRAINER))
     assert trainer.get("/en/careers/manage/events/").status_code == 404
+
+
+def test_staff_find_participants_and_record_placement_follow_ups(make_person: Any, coordinator: Principal,
+                                                                 world: dict[str, Any], coordinator_user: User,
+                                                                 login: Callable[[User], Client]) -> None:
+    from ..services.applications import record_placement
+    person = make_person(given_name="Samira")
+    make_person(given_name="Other", centre="zaatari", area="JO-MA")
+    placement = record_placement(actor=coordinator, participant=person, employer=world["employer"], kind="job",
+                                 title="Clerk", starts_on="2027-01-01")
+    staff = login(coordinator_user)
+    listing = staff.get("/en/careers/manage/participants/?q=sami").content.decode()
+    assert "Samira" in listing and "Other" not in listing
+    assert "Other" not in staff.get("/en/careers/manage/participants/").content.decode()  # not their centre
+    three = placement.follow_ups.get(months=3)
+    staff.post(f"/en/careers/manage/placements/{placement.pk}/", {"follow_up": three.pk})
+    staff.post(f"/en/careers/manage/placements/{placement.pk}/", {"completed": "yes"})
+    placement.refresh_from_db()
+    three.refresh_from_db()
+    assert placement.completed is True and three.done_at is not None
+    page = staff.get(f"/en/careers/manage/participants/{person.pk}/").content.decode()
+    assert "3-month follow-up done" in page
+
+
+def test_staff_change_the_employers_attending_and_cancel_an_event(fair: Any, coordinator_user: User, root: Principal,
+                                                                 world: dict[str, Any],
+                                                                 login: Callable[[User], Client]) -> None:
+    from kasb.orgs.services import create_organisation
+    second = create_organisation(actor=root, kind="employer", name="Second Co", country="JO", parent=world["partner"])
+    staff = login(coordinator_user)
+    staff.post(f"/en/careers/manage/events/{fair.pk}/update/", {"employers": [world["employer"].pk, second.pk]})
+    assert set(fair.employers.values_list("name", flat=True)) == {"Hire Ltd", "Second Co"}
+    staff.post(f"/en/careers/manage/events/{fair.pk}/update/", {"cancel": "1"})
+    fair.refresh_from_db()
+    assert fair.is_cancelled

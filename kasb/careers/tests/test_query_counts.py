@@ -73,6 +73,7 @@ def test_list_pages_do_not_grow_with_the_data(make_person: Any, coordinator: Pri
         "employer applications": (boss, f"/en/careers/manage/opportunities/{internship.pk}/"),
         "staff participant record": (staff, f"/en/careers/manage/participants/{reader.pk}/"),
         "attendance list": (staff, f"/en/careers/manage/events/{big.pk}/"),
+        "staff participants": (staff, "/en/careers/manage/participants/"),
     }
     counts: dict[str, list[int]] = {name: [] for name in pages}
     for size in SIZES:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -100,7 +101,11 @@ def event_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(name)s is registered.") % {"name": got.name})
                 return redirect("careers:event_manage", pk=event.pk)
     people = list(event_services.attendance(event))
-    return render(request, "careers/staff/event.html", {"event": event, "people": people, "form": form})
+    employers = Organisation.objects.filter(parent_id=event.partner_id, kind=Organisation.Kind.EMPLOYER,
+                                            is_active=True).order_by("name")
+    return render(request, "careers/staff/event.html", {"event": event, "people": people, "form": form,
+                                                        "employers": employers,
+                                                        "attending": {o.pk for o in event.employers.all()}})
 
 
 @login_required
@@ -149,7 +154,8 @@ def manage_opportunities(request: HttpRequest) -> HttpResponse:
                 return redirect("careers:opportunity_manage", pk=found.pk)
     qs = queries.with_application_counts(queries.opportunities_managed_by(principal))
     page = Paginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "careers/staff/opportunities.html", {"page": page, "form": form})
+    return render(request, "careers/staff/opportunities.html", {
+        "page": page, "form": form, "show_subnav": principal.can(Cap.MANAGE_CAREER_SERVICES)})
 
 
 @login_required
@@ -204,6 +210,58 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- a participant's careers record (staff) -------------------------------------------------------------
+
+@login_required
+def participants(request: HttpRequest) -> HttpResponse:
+    """The participants this staff member serves, found by name or reference, with their careers figures."""
+    _require(request, Cap.MANAGE_CAREER_SERVICES)
+    query = request.GET.get("q", "").strip()[:100]
+    qs = queries.with_careers_counts(queries.served_participants(principal_of(request)).select_related("centre"))
+    if query:
+        qs = qs.filter(Q(reference__iexact=query) | Q(given_name__icontains=query) | Q(family_name__icontains=query))
+    page = Paginator(qs.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "careers/staff/participants.html", {"page": page, "q": query})
+
+
+@login_required
+@require_POST
+def placement_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record whether a placement was completed, or that a follow-up was made."""
+    _require(request, Cap.MANAGE_CAREER_SERVICES)
+    principal = principal_of(request)
+    placement = get_object_or_404(queries.placements_visible_to(principal), pk=pk)
+    try:
+        if request.POST.get("follow_up"):
+            follow_up = get_object_or_404(placement.follow_ups.all(), pk=request.POST["follow_up"])
+            application_services.mark_follow_up_done(actor=principal, follow_up=follow_up)
+        elif request.POST.get("completed") in ("yes", "no"):
+            application_services.record_placement_outcome(actor=principal, placement=placement,
+                                                          completed=request.POST["completed"] == "yes")
+        messages.success(request, _("The placement is updated."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("careers:participant", pk=placement.participant_id)
+
+
+@login_required
+@require_POST
+def event_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the employers coming to an event, or cancel it."""
+    _require(request, Cap.MANAGE_CAREER_SERVICES)
+    principal = principal_of(request)
+    event = get_object_or_404(queries.events_managed_by(principal), pk=pk)
+    try:
+        if request.POST.get("cancel"):
+            event_services.cancel_event(actor=principal, event=event)
+            messages.info(request, _("The event is cancelled."))
+        else:
+            event_services.set_event_employers(actor=principal, event=event,
+                                               employers=request.POST.getlist("employers"))
+            messages.success(request, _("The employers attending are saved."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("careers:event_manage", pk=event.pk)
+
 
 @login_required
 def participant_record(request: HttpRequest, pk: int) -> HttpResponse:
