@@ -248,6 +248,11 @@ class TaskRow:
     def status_label(self) -> str:
         return str(Task.Status(self.status).label) if self.status in Task.Status.values else self.status
 
+    @property
+    def answer_shown(self) -> list[tuple[str, str]]:
+        """The combined answer as a page shows it: yes/no in words, choices joined (the files keep true/false)."""
+        return [(str(name), _shown(value)) for name, value in (self.answer or {}).items()]
+
     def as_dict(self) -> dict[str, Any]:
         return {"external_id": self.external_id, "status": self.status, "gold": self.gold, "answer": self.answer,
                 "confidence": self.confidence, "method": self.method, "answer_count": len(self.answers),
@@ -333,6 +338,12 @@ def _text(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return _text(value) or "—"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -379,7 +379,9 @@ def results_carry_pseudonyms_only(page: Any, base_url: str, project: Project, pe
     progress = page.inner_text("#progress")
     assert "3 of 3 tasks have all their answers" in progress and "Finished" in progress
     alias = pseudonym(project, person.pk)
-    assert re.fullmatch(r"W-[A-Z0-9]{10}", alias) and alias in page.inner_text("#preview")
+    preview = page.inner_text("#preview")
+    assert re.fullmatch(r"W-[A-Z0-9]{10}", alias) and alias in preview
+    assert TRANSLATIONS[0] in preview and "No" in preview and "False" not in preview  # "Unsure": no, in words
     shoot(page, "mw-9-results")
     base = f"main a[href^='/en/microwork/results/{project.pk}/results."
     _name, tasks_csv = download(page, base + "csv']", folder)
