@@ -1,12 +1,17 @@
-"""The legacy entries of the navigation bar (kasb.web.context), for whoever is signed in."""
+"""The historical-records entry of the navigation bar (kasb.web.context), for whoever is signed in."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kasb.core.permissions import Principal
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kasb.core.permissions import Cap, Principal
 
 
 def nav_items(principal: Principal) -> list[tuple[Any, str]]:
-    """(label, url) pairs this person may open (labels may be lazy); at most one query."""
+    """(label, url) pairs this person may open (labels may be lazy); no query."""
+    if principal.can(Cap.MANAGE_MONITORING):
+        return [(_("Historical records"), reverse("legacy:upload"))]
     return []
