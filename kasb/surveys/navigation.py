@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from kasb.core.permissions import Principal
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kasb.core.permissions import Cap, Principal
 
 
 def nav_items(principal: Principal) -> list[tuple[Any, str]]:
-    """(label, url) pairs this person may open (labels may be lazy); at most one query."""
+    """(label, url) pairs this person may open (labels may be lazy); no query."""
+    if principal.can(Cap.MANAGE_MONITORING) or principal.can(Cap.VIEW_INDICATORS):
+        return [(_("Surveys"), reverse("surveys:list"))]
     return []
