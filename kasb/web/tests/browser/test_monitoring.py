@@ -72,3 +72,8 @@ def test_me_officer_filters_the_dashboard_downloads_csv_and_reads_it_in_arabic(
     # Irbid and Zaatari together: 18 enrolled, shown.
     assert "18" in page.locator("svg.chart").first.inner_html()
     shoot(page, "monitoring-dashboard-ar")
+
+    page.click("a[href^='/ar/monitoring/report/']")
+    page.wait_for_url("**/ar/monitoring/report/**")
+    assert page.locator("table").count() >= 15  # money tables appear once there are earnings
+    shoot(page, "monitoring-report-ar", full_page=False)
