@@ -186,7 +186,7 @@ def register_walk_in(*, actor: Principal, event: Event, name: str, phone: str, w
                                                status=status)
     audit.record(actor=actor.user, verb="event.walk_in", obj=registration, status=status)
     if check_in_now and status == R.REGISTERED:
-        registration = _check_in(actor, registration)
+        registration, _first = _check_in(actor, registration)
     return registration
 
 
@@ -234,7 +234,7 @@ def registration_for_token(actor: Principal, token: str) -> Registration:
     return found
 
 
-def _check_in(actor: Principal, registration: Registration) -> Registration:
+def _check_in(actor: Principal, registration: Registration) -> tuple[Registration, bool]:
     if registration.status == R.CANCELLED:
         raise Conflict(_("This registration was cancelled."), code="registration_cancelled")
     if registration.status == R.WAITLISTED:
@@ -245,7 +245,7 @@ def _check_in(actor: Principal, registration: Registration) -> Registration:
     registration.refresh_from_db()
     if done:
         audit.record(actor=actor.user, verb="event.checked_in", obj=registration)
-    return registration
+    return registration, bool(done)
 
 
 @transaction.atomic
@@ -254,7 +254,7 @@ def check_in(*, actor: Principal, token: str) -> tuple[Registration, bool]:
     registration = registration_for_token(actor, token)
     if registration.checked_in_at is not None:
         return registration, False
-    return _check_in(actor, registration), True
+    return _check_in(actor, registration)
 
 
 def attendance(event: Event) -> QuerySet[Registration]:
