@@ -216,3 +216,33 @@ def test_staff_change_the_employers_attending_and_cancel_an_event(fair: Any, coo
     staff.post(f"/en/careers/manage/events/{fair.pk}/update/", {"cancel": "1"})
     fair.refresh_from_db()
     assert fair.is_cancelled
+
+
+def test_an_employer_edits_an_opportunity_and_bad_input_shows_on_the_form(internship: Opportunity,
+                                                                          employer_user: User,
+                                                                          login: Callable[[User], Client],
+                                                                          world: dict[str, Any]) -> None:
+    boss = login(employer_user)
+    form = {"action": "edit", "employer": world["employer"].pk, "kind": "internship", "title": "Data clerk (paid)",
+            "area": "JO-IR", "skills": ["data-entry"], "pay": "300", "pay_currency": "JOD", "pay_period": "month"}
+    assert boss.post(f"/en/careers/manage/opportunities/{internship.pk}/", form).status_code == 302
+    internship.refresh_from_db()
+    assert (internship.title, internship.pay_minor) == ("Data clerk (paid)", 300_000)
+    assert [s.code for s in internship.required_skills.all()] == ["data-entry"]
+    bad = boss.post(f"/en/careers/manage/opportunities/{internship.pk}/", {**form, "pay": "3,5"})
+    assert "with a point for decimals" in bad.content.decode()
+    internship.refresh_from_db()
+    assert internship.pay_minor == 300_000
+
+
+def test_what_a_participant_writes_is_escaped_for_the_employer(amal: Any, internship: Opportunity,
+                                                               employer_user: User,
+                                                               login: Callable[[User], Client]) -> None:
+    from ..services.applications import apply
+    from ..services.cv import update_cv
+    cv = start_cv(actor=principal_of(amal), participant=amal)
+    update_cv(actor=principal_of(amal), cv=cv, headline="<script>alert(1)</script>", display_name="<b>Amal</b>")
+    application = apply(actor=principal_of(amal), opportunity=internship, message="<img src=x onerror=alert(1)>")
+    page = login(employer_user).get(f"/en/careers/manage/applications/{application.pk}/").content.decode()
+    assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>Amal</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

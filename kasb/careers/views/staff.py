@@ -163,7 +163,24 @@ def opportunity_manage(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, Cap.MANAGE_OPPORTUNITIES)
     principal = principal_of(request)
     found = get_object_or_404(queries.opportunities_managed_by(principal).prefetch_related("required_skills"), pk=pk)
-    if request.method == "POST":
+    employers = queries.employers_managed_by(principal)
+    values = opportunity_services.current_values(found)
+    form = OpportunityForm(initial={**values, "employer": found.employer, "area": found.area,
+                                    "skills": list(found.required_skills.all())}, employers=employers)
+    if request.method == "POST" and request.POST.get("action") == "edit":
+        form = OpportunityForm(request.POST, employers=employers)
+        if form.is_valid():
+            changes = dict(form.cleaned_data)
+            changes.pop("employer")
+            changes["skills"] = [s.code for s in changes["skills"]]
+            try:
+                opportunity_services.update_opportunity(actor=principal, opportunity=found, **changes)
+            except DomainError as exc:
+                show_error(form, exc)
+            else:
+                messages.success(request, _("The opportunity is saved."))
+                return redirect("careers:opportunity_manage", pk=found.pk)
+    elif request.method == "POST":
         try:
             if request.POST.get("status"):
                 opportunity_services.set_opportunity_status(actor=principal, opportunity=found,
@@ -179,7 +196,7 @@ def opportunity_manage(request: HttpRequest, pk: int) -> HttpResponse:
                         .order_by("-created_at"))
     candidates = queries.candidates_for(principal, found) if principal.can(Cap.MANAGE_CAREER_SERVICES) else []
     return render(request, "careers/staff/opportunity.html", {
-        "o": found, "applications": applications, "candidates": candidates,
+        "o": found, "applications": applications, "candidates": candidates, "form": form,
         "show_candidates": principal.can(Cap.MANAGE_CAREER_SERVICES)})
 
 
