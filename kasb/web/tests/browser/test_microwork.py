@@ -35,7 +35,7 @@ from kasb.accounts.services import create_user
 from kasb.conftest import PASSWORD, registration
 from kasb.core.money import Money
 from kasb.core.permissions import Role
-from kasb.microwork.models import Appeal, Project, ReasonCode, Submission, Task
+from kasb.microwork.models import Appeal, Assignment, Project, ReasonCode, Submission, Task
 from kasb.microwork.services.results import pseudonym
 from kasb.microwork.views.work import duration
 from kasb.orgs.models import Programme
@@ -133,6 +133,12 @@ def create_project_from_template(page: Any, base_url: str, programme: Programme)
     page.fill("input[name=name]", PROJECT)
     page.fill("textarea[name=instructions]", "Translate each customer review into plain English.\n"
                                              "Keep names and numbers as they are.")
+    # The client adds a field to the template's answer form: the shop named in the review, if any.
+    form = json.loads(page.input_value("textarea[name=answer_fields]"))
+    assert [field["name"] for field in form] == ["translation", "unsure"]
+    form.append({"name": "shop", "label": "Shop named in the review", "type": "text", "required": False,
+                 "max_length": 100})
+    page.fill("textarea[name=answer_fields]", json.dumps(form))
     page.fill("input[name=pay_per_task]", UNFAIR_PAY)
     page.fill("input[name=estimated_seconds]", "120")
     page.fill("input[name=overlap]", "1")
@@ -252,7 +258,11 @@ def do_the_tasks(page: Any, project: Project, shoot: Callable[..., Any]) -> list
             page.locator("#task h1").scroll_into_view_if_needed()
             shoot(page, "mw-4-task-ar-phone", full_page=False)
             shoot(page, "mw-4-task-ar-phone-full")
-        page.click("#answer .actions button:not([formaction])")  # Submit (htmx swaps in the next task)
+        if n == 1:  # the phone keyboard's "Go" in a one-line field sends the answer (it must not ask for more time)
+            page.fill("#answer input[name=a-shop]", "مطعم الياسمين")
+            page.press("#answer input[name=a-shop]", "Enter")
+        else:
+            page.click("#answer .actions button:not([formaction])")  # Submit (htmx swaps in the next task)
         if n < len(TRANSLATIONS) - 1:
             page.wait_for_function("t => document.querySelector('#task p.muted bdi').textContent !== t",
                                    arg=task_id)
@@ -446,6 +456,8 @@ def test_a_project_from_template_to_paid_work_and_pseudonymous_results(
     submissions = {s.task.external_id: s for s in Submission.objects.filter(worker=person).select_related("task")}
     assert sorted(submissions) == sorted(done) and len(done) == 3
     assert submissions[done[0]].seconds_spent >= 1  # time spent is recorded (she watched the countdown tick)
+    assert submissions[done[1]].answers["shop"] == "مطعم الياسمين"  # sent with "Enter"
+    assert Assignment.objects.get(pk=submissions[done[1]].assignment_id).extensions == 0  # and not "More time"
 
     # 3. A reviewer rejects the answer to the first task with a reason and feedback, approves the others.
     rejected_task = done[0]
