@@ -142,6 +142,12 @@ def events_managed_by(principal: Principal) -> QuerySet[Event]:
     return qs if principal.is_superuser else qs.filter(partner_id__in=career_partner_ids(principal))
 
 
+def events_attended_by(employers: QuerySet[Organisation]) -> QuerySet[Event]:
+    """Upcoming events these employers are named as attending (a job fair, an employer visit)."""
+    return (Event.objects.filter(employers__in=employers, is_cancelled=False, ends_at__gte=timezone.now())
+            .select_related("centre").distinct().order_by("starts_at"))
+
+
 def events_for_participant(participant: Participant, *, upcoming_only: bool = True) -> QuerySet[Event]:
     qs = Event.objects.filter(partner_id=participant.partner_id, is_cancelled=False).select_related("centre")
     return qs.filter(ends_at__gte=timezone.now()) if upcoming_only else qs

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("opportunities/", mine.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", mine.opportunity, name="opportunity"),
     path("applications/<int:pk>/withdraw/", mine.withdraw, name="withdraw"),
+    path("referrals/<int:pk>/stop-sharing/", mine.stop_sharing, name="stop_sharing"),
     path("events/", mine.events, name="events"),
     path("events/<int:pk>/", mine.event, name="event"),
     path("mentoring/", mine.mentoring, name="mentoring"),

@@ -246,3 +246,23 @@ def test_what_a_participant_writes_is_escaped_for_the_employer(amal: Any, intern
     page = login(employer_user).get(f"/en/careers/manage/applications/{application.pk}/").content.decode()
     assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>Amal</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_participant_stops_sharing_with_a_provider(amal: Any, coordinator: Principal, root: Principal,
+                                                     world: dict[str, Any], login: Callable[[User], Client]) -> None:
+    from kasb.orgs.services import create_organisation
+    aid = create_organisation(actor=root, kind="financial", name="Legal Aid Fund", country="JO",
+                              parent=world["partner"])
+    made = refer(actor=coordinator, participant=amal, provider=aid, service="legal_aid", reason="Contract",
+                 consented_fields=["name", "phone"])
+    client = login(amal.user)
+    assert "Legal Aid Fund" in client.get("/en/careers/").content.decode()
+    client.post(f"/en/careers/referrals/{made.pk}/stop-sharing/")
+    made.refresh_from_db()
+    assert made.consented_fields == []
+
+
+def test_an_employer_sees_the_fairs_it_attends(fair: Any, employer_user: User, rival: Principal,
+                                               login: Callable[[User], Client]) -> None:
+    assert "Irbid job fair" in login(employer_user).get("/en/careers/manage/opportunities/").content.decode()
+    assert "Irbid job fair" not in login(rival.user).get("/en/careers/manage/opportunities/").content.decode()

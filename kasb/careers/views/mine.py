@@ -25,11 +25,12 @@ from kasb.participants.models import Participant
 from .. import queries
 from ..documents import assemble_cv, cv_pdf, cv_text
 from ..forms import ApplyForm, CVForm, EntryForm, LanguageForm, PreferencesForm, SessionForm
-from ..models import CV, CareerApplication, InfoPage, Preferences, Registration
+from ..models import CV, CareerApplication, InfoPage, Preferences, Referral, Registration
 from ..services import applications as application_services
 from ..services import cv as cv_services
 from ..services import events as event_services
 from ..services import mentoring as mentoring_services
+from ..services import referrals as referral_services
 
 
 def principal_of(request: HttpRequest) -> Principal:
@@ -220,6 +221,21 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         application_services.move_application(actor=principal_of(request), application=application, to=to)
     except DomainError as exc:
         messages.error(request, exc.message)
+    return redirect("careers:me")
+
+
+@login_required
+@require_POST
+def stop_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participant withdraws their consent to share anything more with a provider."""
+    found = get_object_or_404(Referral, participant=_me(request), pk=pk)
+    try:
+        referral_services.change_consent(actor=principal_of(request), referral=found, consented_fields=[])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Nothing more will be shared with %(provider)s.")
+                         % {"provider": found.provider.name})
     return redirect("careers:me")
 
 

@@ -155,7 +155,8 @@ def manage_opportunities(request: HttpRequest) -> HttpResponse:
     qs = queries.with_application_counts(queries.opportunities_managed_by(principal))
     page = Paginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "careers/staff/opportunities.html", {
-        "page": page, "form": form, "show_subnav": principal.can(Cap.MANAGE_CAREER_SERVICES)})
+        "page": page, "form": form, "show_subnav": principal.can(Cap.MANAGE_CAREER_SERVICES),
+        "fairs": list(queries.events_attended_by(employers)[:20])})
 
 
 @login_required
