@@ -23,6 +23,7 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["partner"]
         field.queryset = partners  # type: ignore[attr-defined]
-        if len(partners) == 1:
-            field.initial = partners[0]
+        listed = list(partners[:2])
+        if len(listed) == 1:  # most people import for one organisation: no need to ask
+            field.initial = listed[0].pk
             field.widget = forms.HiddenInput()

@@ -38,7 +38,7 @@ def _need(principal: Principal) -> None:
 def upload(request: HttpRequest) -> HttpResponse:
     principal = _principal(request)
     _need(principal)
-    partners = list(partners_for(principal, Cap.MANAGE_MONITORING).filter(is_active=True).order_by("name"))
+    partners = partners_for(principal, Cap.MANAGE_MONITORING).filter(is_active=True).order_by("name")
     form = ImportForm(request.POST or None, request.FILES or None, partners=partners,
                       initial={"record_type": request.GET.get("type", RecordType.ENROLMENTS)})
     if request.method == "POST" and form.is_valid():
