@@ -33,6 +33,12 @@ def world_c(root: Principal, world: dict[str, Any], member: Callable[..., User])
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
+    """`with committed():` runs what the block queued for after commit (the test itself never commits)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def officer_user(member: Callable[..., User]) -> User:
     return member(Role.ME_OFFICER)
 
