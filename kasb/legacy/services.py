@@ -22,6 +22,7 @@ from kasb.core.permissions import Cap, Principal, require
 from kasb.orgs.models import Organisation
 from kasb.orgs.queries import partner_ids, principal_for_user
 from kasb.participants.importing import FileUnreadable
+from kasb.participants.services import lock_registry
 from kasb.skills.services import revoke_evidence
 
 from .checks import Checked, Context, check_row
@@ -109,6 +110,9 @@ def process_import(*, batch: ImportBatch, progress_every: int = PROGRESS_EVERY) 
         if index % progress_every == 0:
             ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=index)
     with transaction.atomic():
+        # The duplicate check and the saving hold the partner's lock together (the registry import's), so two
+        # uploads of the same file cannot both import it.
+        lock_registry(partner=batch.partner)
         valid, errors = _sort_out(batch, checked)
         if errors and not batch.import_valid_rows:
             return _move(batch, S.FAILED, actor=batch.created_by, errors=errors, processed_rows=len(rows_list),
