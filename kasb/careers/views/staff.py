@@ -206,7 +206,8 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     """What the participant sent (their CV as they shared it, their message) and the moves the employer can make."""
     _require(request, Cap.MANAGE_OPPORTUNITIES)
     principal = principal_of(request)
-    found = get_object_or_404(queries.applications_received_by(principal).prefetch_related("history__actor"), pk=pk)
+    found = get_object_or_404(queries.applications_received_by(principal).select_related("participant")
+                              .prefetch_related("history__actor"), pk=pk)
     form = MoveForm(initial={"starts_on": found.opportunity.starts_on, "ends_on": found.opportunity.ends_on})
     if request.method == "POST":
         form = MoveForm(request.POST)
