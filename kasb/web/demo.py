@@ -5,8 +5,9 @@ made; `is_loaded()` makes `kasb load_demo` safe to run again. Staff get a two-st
 with a key derived from SECRET_KEY, so `kasb demo_code <email>` can print their current code.
 
 The money follows `demo_data.money_plan`: a programme per partner with a donor-funded stipend
-fund, client deposits (one in US dollars, exchanged), reservations for microwork projects,
-approved tasks paid with the platform fee, transport stipends, payout methods (most verified),
+fund, client deposits (one in US dollars, exchanged), real microwork projects published with
+their budgets reserved and their tasks done, reviewed and paid by QA with the platform fee
+(`demo_microwork`), transport stipends, payout methods (most verified),
 a hold, one settled mobile-money payout batch with two failed lines and one draft bank batch.
 The books are checked at the end: a demo whose trial balance is not zero does not load.
 """
@@ -38,7 +39,7 @@ from kasb.orgs.queries import principal_for_user
 from kasb.orgs.services import add_member, create_organisation, create_programme
 from kasb.participants.models import Participant
 from kasb.participants.services import link_login, register_participant
-from kasb.payments.models import LedgerTransaction, PayoutBatch, PayoutMethod, Reservation, ResultImport
+from kasb.payments.models import LedgerTransaction, PayoutBatch, PayoutMethod, ResultImport
 from kasb.payments.providers import RESULT_COLUMNS
 from kasb.payments.queries import batch_lines, trial_balance
 from kasb.payments.services import (
@@ -50,17 +51,14 @@ from kasb.payments.services import (
     exchange,
     fund_programme,
     import_results,
-    pay_from_reservation,
     pay_stipend,
     place_hold,
     produce_batch_file,
     record_deposit,
-    release,
-    reserve,
 )
 from kasb.payments.services.ledger import drifted_accounts, escrow_account, unbalanced_transactions
 
-from . import demo_data, demo_learning
+from . import demo_data, demo_learning, demo_microwork
 from .demo_data import (
     ADMIN_EMAIL,
     ADMIN_NAME,
@@ -224,7 +222,6 @@ class Books:
     registrations: list[dict[str, Any]]
     today: date
     programmes: dict[str, Programme]
-    reservations: dict[int, Reservation]
 
     def spec(self, partner: str) -> ProgrammeSpec:
         return next(spec for spec in demo_data.PROGRAMMES if spec.partner == partner)
@@ -245,24 +242,23 @@ def _money(root: Principal, organisations: dict[str, Organisation], registered: 
     users = {(user.email or "").split("@")[0]: user for user in User.objects.filter(
         email__in=[spec.email for spec in STAFF] + [PARTICIPANT_EMAIL])}
     staff = {local: principal_for_user(user) for local, user in users.items()} | {"": root}
-    books = Books(staff, organisations, registered, registrations, today, {}, {})
+    books = Books(staff, organisations, registered, registrations, today, {})
     _programmes_and_funding(books)
-    _reserve(books)
+    # Real projects, published with their budgets reserved; the plan's tasks done, approved and paid by QA.
+    microwork = demo_microwork.start(root=root, staff=staff, organisations=organisations,
+                                     programmes=books.programmes, registered=registered,
+                                     registrations=registrations, plan=plan, today=today)
     _register_methods(books, plan.methods)
-    _approve_work(books, plan, after_payout=False)
+    demo_microwork.earn(microwork, plan.earnings, after_payout=False)
     transport = _pay_transport(books, plan.support)
     finance = staff[books.spec(BOT).finance]
     correct_transaction(actor=finance, transaction_id=transport[plan.corrected].pk,
                         reason="The attendance register shows this person did not attend that session.")
     place_hold(actor=finance, participant=registered[plan.hold[0]], reason=plan.hold[1])
     results = _payout_run(books, plan)
-    _approve_work(books, plan, after_payout=True)
+    demo_microwork.earn(microwork, plan.earnings, after_payout=True)
     _register_methods(books, plan.replacements)
-    for project in demo_data.PROJECTS:
-        if project.finished:
-            release(actor=staff[books.spec(CLIENT_PARTNER[project.client]).finance],
-                    reservation=books.reservations[project.number],
-                    idempotency_key=f"microwork.project:{project.number}:release")
+    demo_microwork.finish(microwork)
     draft = create_batch(actor=finance, partner=organisations[BOT], provider="bank_transfer",
                          currency=books.programmes[BOT].currency,
                          minimum=Money(books.programmes[BOT].payout_minimum, books.programmes[BOT].currency))
@@ -303,15 +299,6 @@ def _programmes_and_funding(books: Books) -> None:
              rate_date=days_ago(change.days_ago), rate_source=change.rate_source)
 
 
-def _reserve(books: Books) -> None:
-    for project in demo_data.PROJECTS:
-        partner = CLIENT_PARTNER[project.client]
-        books.reservations[project.number] = reserve(
-            actor=books.staff[books.spec(partner).finance], client=books.organisations[project.client],
-            amount=books.money(project.budget, partner), reference=f"microwork.project:{project.number}",
-            label=project.label, idempotency_key=f"microwork.project:{project.number}:reserve")
-
-
 def _register_methods(books: Books, methods: list[MethodPlan]) -> None:
     """The worker (the demo login) or their coordinator registers; a coordinator verifies most."""
     notes = {"wallet": "Called the number: the wallet is in the worker's name.",
@@ -326,24 +313,6 @@ def _register_methods(books: Books, methods: list[MethodPlan]) -> None:
                                    centre=books.organisations[plan.centre] if plan.centre else None)
         if plan.verified:
             decide_payout_method(actor=verifier, method=method, verified=True, note=notes[plan.kind])
-
-
-def _approve_work(books: Books, plan: MoneyPlan, *, after_payout: bool) -> None:
-    """What the microwork app will post when QA approves a submission: pay plus the fee, from the reservation."""
-    projects = {p.number: p for p in demo_data.PROJECTS}
-    partners = {number: CLIENT_PARTNER[p.client] for number, p in projects.items()}
-    pay = {number: books.money(p.pay, partners[number]) for number, p in projects.items()}
-    fees = {number: pay[number].share(books.programmes[partners[number]].platform_fee_bps) for number in projects}
-    reviewers = {number: books.staff[books.spec(partners[number]).reviewer] for number in projects}
-    for earning in plan.earnings:
-        if earning.after_payout != after_payout:
-            continue
-        number = earning.project
-        pay_from_reservation(actor=reviewers[number], reservation=books.reservations[number],
-                             worker=books.registered[earning.person], amount=pay[number], fee=fees[number],
-                             memo=f"Task {earning.task} approved: {projects[number].task}",
-                             purpose=("microwork.submission", str(earning.submission)),
-                             idempotency_key=f"microwork.submission:{earning.submission}:approved")
 
 
 def _pay_transport(books: Books, support: list[Support]) -> dict[Support, LedgerTransaction]:

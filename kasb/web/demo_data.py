@@ -562,33 +562,35 @@ EXCHANGE = ExchangeSpec("Jordan Relief Data Network", "2500.00", "USD", "JOD", "
 
 @dataclass(frozen=True)
 class ProjectSpec:
-    number: int         # the microwork project's id: reserved under "microwork.project:<number>"
+    """A microwork project whose approved tasks make the workers' earnings (kasb.web.demo_microwork posts it)."""
+
+    number: int         # the plan's name for the project (not its database id)
     client: str
     label: str
-    task: str           # what one task is, for the worker's statement
+    task_type: str
     pay: str            # per approved task
-    budget: str         # reserved from the client's escrow
-    first_task: int
+    first_task: int     # the client's ids for its tasks count up from here
     tasks: tuple[int, int]  # how many tasks a worker on this project has had approved
     share: float        # how many of the partner's workers took part
-    finished: bool = False  # the rest of the reservation goes back to escrow
+    languages: tuple[str, ...]  # a worker must speak all of them
+    finished: bool = False  # every task done and paid: nothing is left reserved
 
 
 PROJECTS: tuple[ProjectSpec, ...] = (
-    ProjectSpec(1, "Souq Al-Balad Retail", "Pharmacy receipts data entry", "receipt data entry", "0.450",
-                "600.000", 1201, (4, 14), 0.7),
-    ProjectSpec(2, "Jordan Relief Data Network", "Arabic audio transcription",
-                "Arabic audio transcription (one minute)", "1.750", "1500.000", 4101, (2, 6), 0.45),
-    ProjectSpec(3, "Petra Commercial Bank", "Loan application forms data entry", "loan form data entry", "0.600",
-                "400.000", 7001, (3, 9), 0.35, finished=True),
-    ProjectSpec(4, "Badakhshan Tourism Cooperative", "Pamir guesthouse listings translation",
-                "listing translation (Tajik to English)", "12.00", "4000.00", 301, (2, 6), 0.55),
-    ProjectSpec(5, "Modi Soft", "Product photo tagging", "photo set tagging (20 photos)", "4.00", "3000.00",
-                20001, (3, 10), 0.7),
-    ProjectSpec(6, "Carthage Language Services", "French–Arabic subtitle review", "subtitle review (one clip)",
-                "2.500", "1200.000", 501, (2, 7), 0.6),
-    ProjectSpec(7, "Terre d'Asile Data Lab", "Refugee survey data entry", "survey form data entry", "0.800",
-                "600.000", 901, (3, 10), 0.6),
+    ProjectSpec(1, "Souq Al-Balad Retail", "Pharmacy receipts data entry", "data_entry", "0.900", 1201, (2, 7), 0.7,
+                ("ar",)),
+    ProjectSpec(2, "Jordan Relief Data Network", "Arabic hotline call transcription", "transcription", "3.500", 4101,
+                (1, 3), 0.45, ("ar",)),
+    ProjectSpec(3, "Petra Commercial Bank", "Loan application forms data entry", "data_entry", "1.200", 7001, (2, 5),
+                0.35, ("ar",), finished=True),
+    ProjectSpec(4, "Badakhshan Tourism Cooperative", "Guesthouse listings: Russian to Tajik", "translation", "12.00",
+                301, (1, 3), 0.55, ("ru", "tg")),
+    ProjectSpec(5, "Modi Soft", "App store reviews labelling", "classification", "0.40", 20001, (2, 5), 0.7,
+                ("tg", "ru")),
+    ProjectSpec(6, "Carthage Language Services", "Film subtitles: Tunisian dialect to standard Arabic", "translation",
+                "2.500", 501, (1, 4), 0.6, ("ar",)),
+    ProjectSpec(7, "Terre d'Asile Data Lab", "Services for refugees in Greater Tunis: site survey", "survey", "0.800",
+                901, (2, 5), 0.6, ("fr",)),
 )
 CLIENT_PARTNER = {c.name: p.name for p in PARTNERS for c in p.clients}
 
@@ -628,10 +630,10 @@ class MethodPlan:
 
 @dataclass(frozen=True)
 class Earning:
+    """One task the person did and QA approved: paid from the project's reservation."""
+
     person: int
     project: int
-    task: int
-    submission: int
     after_payout: bool = False
 
 
@@ -729,32 +731,32 @@ def _methods(rng: random.Random, workers: dict[str, list[int]],
     return methods
 
 
-def _earnings(rng: random.Random, workers: dict[str, list[int]]) -> list[Earning]:
+def _earnings(rng: random.Random, workers: dict[str, list[int]], registrations: list[dict[str, Any]]) -> list[Earning]:
     earnings: list[Earning] = []
-    next_task = {p.number: p.first_task for p in PROJECTS}
-    submission = iter(range(88_001, 10**6))
 
     def add(person: int, project: ProjectSpec, count: int, after: bool = False) -> None:
-        for _ in range(count):
-            earnings.append(Earning(person, project.number, next_task[project.number], next(submission), after))
-            next_task[project.number] += 1
+        earnings.extend(Earning(person, project.number, after) for _ in range(count))
 
     by_number = {p.number: p for p in PROJECTS}
     # The demo login: receipts and transcription before the last payout, more receipts since.
-    add(0, by_number[1], 14)
-    add(0, by_number[2], 4)
+    add(0, by_number[1], 7)
+    add(0, by_number[2], 2)
     for spec in PROGRAMMES:
         projects = [p for p in PROJECTS if CLIENT_PARTNER[p.client] == spec.partner]
         for person in workers[spec.partner]:
             if person == 0:
                 continue
-            joined = [p for p in projects if rng.random() < p.share] or [rng.choice(projects)]
+            # Only projects in languages the worker speaks (the microwork app would not hand them out otherwise).
+            spoken = [p for p in projects if set(p.languages) <= set(registrations[person]["languages"])]
+            if not spoken:
+                continue
+            joined = [p for p in spoken if rng.random() < p.share] or [rng.choice(spoken)]
             for project in joined:
                 add(person, project, rng.randint(*project.tasks))
     receipts = by_number[1]
-    add(0, receipts, 5, after=True)
+    add(0, receipts, 3, after=True)
     for person in rng.sample(workers[BOT][1:], 6):
-        add(person, receipts, rng.randint(2, 6), after=True)
+        add(person, receipts, rng.randint(1, 3), after=True)
     return earnings
 
 
@@ -822,7 +824,7 @@ def money_plan(year: int, today: date) -> MoneyPlan:
     workers = _worker_indices(who, registrations, year)
     methods = _methods(who, workers, registrations)
     work = random.Random(SEED + 2)
-    earnings = _earnings(work, workers)
+    earnings = _earnings(work, workers, registrations)
     support = _support(work, workers, registrations, today)
     plan = MoneyPlan(workers, methods, earnings, support, corrected=support[0], hold=(0, ""), failures={},
                      replacements=[])

@@ -22,6 +22,10 @@ from kasb.accounts.models import User
 from kasb.accounts.services import create_user, enrol_totp_device
 from kasb.core.models import AuditEvent
 from kasb.core.permissions import STAFF_ROLES, Role
+from kasb.microwork.models import Appeal, Project, Submission, TopUp
+from kasb.microwork.queries import eligible_projects
+from kasb.microwork.services.fairpay import pause_reason, reserved_available
+from kasb.microwork.services.review import open_appeals, review_queue
 from kasb.orgs.models import Membership, Organisation
 from kasb.orgs.queries import principal_for_user
 from kasb.outreach import queries as outreach_queries
@@ -242,7 +246,7 @@ def test_protected_values_never_reach_the_database_file_in_plain_text(tmp_path: 
     env["KASB_DATA_DIR"] = str(tmp_path)
     for args in (["migrate", "--no-input", "-v", "0"], ["load_demo"]):
         done = subprocess.run([sys.executable, "-m", "kasb.cli", *args], cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=120)
+                              text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
     assert "participant@demo.kasb.org" in done.stdout
 
@@ -264,7 +268,7 @@ def test_protected_values_never_reach_the_database_file_in_plain_text(tmp_path: 
     assert leaked == []
     # The scan does see the participants' rows: their (unprotected) names are there; and the ledger's.
     assert all(p["family_name"].encode() in raw and p["given_name"].encode() in raw for p in people)
-    assert b"Task 1201 approved: receipt data entry" in raw
+    assert b"Task RX-1201 approved: Pharmacy receipts data entry" in raw
 
 
 # --- the learning pathway ------------------------------------------------------------------------
@@ -377,3 +381,91 @@ def test_demo_trainer_has_todays_roster_and_the_participant_her_learning(db: Any
     women = next(t for t in outreach_queries.target_rows(call) if t.group == "women")
     screen = demo_client("coordinator@demo.kasb.org").get(f"/en/outreach/{call.pk}/selection/").content.decode()
     assert f"Women and girls {women.share}% of 60% target" in screen
+
+
+# --- microwork ------------------------------------------------------------------------------------
+
+def test_demo_microwork_is_real_work_paid_through_review(db: Any, demo_settings: Any) -> None:
+    """Every client posted real projects; every microwork payment is a real approved submission; the books balance."""
+    run("load_demo")
+    projects = list(Project.objects.select_related("client", "programme"))
+    clients = {c.name for spec in demo_data.PARTNERS for c in spec.clients}
+    assert {p.client.name for p in projects} == clients
+    assert {p.task_type for p in projects} >= {"translation", "transcription", "data_entry", "classification",
+                                              "survey"}
+    assert {p.status for p in projects} == {"published", "paused", "draft", "cancelled"}
+    assert {lang for p in projects for lang in p.languages} >= {"ar", "en", "ru", "tg", "fr"}
+
+    # Each microwork earning in the ledger is an approved submission, paid once, from its project's reservation.
+    earnings = LedgerTransaction.objects.filter(purpose_type="microwork.submission")
+    paid = Submission.objects.filter(payment_transaction_id__isnull=False)
+    assert earnings.count() == paid.count() >= 250
+    assert set(paid.values_list("status", flat=True)) == {"approved"}
+    assert set(earnings.values_list("pk", flat=True)) == set(paid.values_list("payment_transaction_id", flat=True))
+    assert {s.task.project_id for s in paid.select_related("task")} == {
+        s.project_id for s in paid}  # a submission is paid by the project of its task
+    # QA at work: approvals, rejections with a reason and feedback, an appeal upheld, one waiting, a queue.
+    rejected = Submission.objects.filter(status="rejected")
+    assert rejected.count() >= 3 and all(s.reason_code and s.feedback for s in rejected)
+    assert Appeal.objects.filter(upheld=True).count() == 1
+    waiting = Appeal.objects.get(decided_at__isnull=True)
+    assert waiting.submission.status == "appealed"
+    assert Submission.objects.filter(gold_correct=False).exists()
+    assert Submission.objects.filter(gold_correct=True, status="approved").exists()
+
+    # The loan forms are finished: every task answered and paid, nothing left reserved.
+    loans = Project.objects.get(name="Loan application forms data entry")
+    assert not loans.tasks.exclude(status="complete").exists()
+    assert not Submission.objects.filter(project=loans).exclude(status="approved").exists()
+    assert reserved_available(loans).minor == 0
+    # Priced for 20 seconds a call, the calls took about 30: paused for repricing, every worker topped up.
+    paused = Project.objects.get(status="paused")
+    assert "Paused for repricing" in pause_reason(paused) and (paused.measured_median_seconds or 0) > 20
+    assert set(TopUp.objects.filter(project=paused).values_list("worker_id", flat=True)) == set(
+        Submission.objects.filter(project=paused).values_list("worker_id", flat=True))
+
+    partners = Organisation.objects.filter(kind="partner")
+    assert all(total == 0 for p in partners for total in trial_balance(partner_id=p.pk).values())
+    assert drifted_accounts() == [] and unbalanced_transactions() == []
+
+
+def test_demo_logins_see_their_microwork(db: Any, demo_settings: Any) -> None:
+    """The client sees projects with progress, QA has a queue and an appeal, the participant has work and pay."""
+    run("load_demo")
+    petra = Project.objects.filter(client__name="Petra Commercial Bank")
+    assert petra.count() >= 3
+    page = demo_client("client@demo.kasb.org").get("/en/microwork/client/").content.decode()
+    assert all(p.name in page for p in petra)
+    assert 'value="100"' in page  # the finished loan forms
+    results = demo_client("client@demo.kasb.org").get("/en/microwork/results/").content.decode()
+    assert "Customer letters: Arabic to English" in results
+
+    qa = principal_for_user(User.objects.get(email="qa@demo.kasb.org"))
+    letters = Project.objects.get(name="Customer letters: Arabic to English")
+    queue = list(review_queue(letters))
+    assert queue and all(s.status == "pending" for s in queue)
+    assert open_appeals(qa).count() == 1
+    client = demo_client("qa@demo.kasb.org")
+    assert "Customer letters: Arabic to English" in client.get("/en/microwork/review/").content.decode()
+    page = client.get(f"/en/microwork/review/projects/{letters.pk}/").content.decode()
+    assert queue[0].task.data["text"] in page
+
+    me = User.objects.get(email=demo_data.PARTICIPANT_EMAIL).participant
+    assert me is not None
+    eligible = {p.name for p in eligible_projects(me)}
+    assert "Pharmacy receipts data entry" in eligible
+    receipts = Project.objects.get(name="Pharmacy receipts data entry")
+    assert receipts.tasks.filter(status="open").exclude(assignments__worker=me).exists()
+    mine = Submission.objects.filter(worker=me)
+    assert {s.status for s in mine} >= {"approved", "rejected", "pending"}
+    # Her payments name the task they were for, and each is the payment of one of her approved submissions.
+    (account,) = worker_accounts(me.pk)
+    payments = LedgerTransaction.objects.filter(entries__account=account, purpose_type="microwork.submission")
+    assert payments.count() == mine.filter(status="approved").count() >= 10
+    for payment in payments:
+        submission = mine.get(pk=payment.purpose_id)
+        assert submission.payment_transaction_id == payment.pk
+        assert payment.memo.startswith(f"Task {submission.task.external_id} approved")
+    work = demo_client(demo_data.PARTICIPANT_EMAIL)
+    assert "Pharmacy receipts data entry" in work.get("/en/microwork/work/").content.decode()
+    assert "المجموع المكتوب لا يطابق الفاتورة" in work.get("/en/microwork/work/mine/").content.decode()
