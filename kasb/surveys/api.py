@@ -64,7 +64,7 @@ class SurveyOut(Schema):
     template: str
     follow_up_months: int | None
     questions: int
-    response_rate: RateOut
+    response_rate: RateOut | None = Field(..., description="null when hidden (too few people to show)")
 
 
 class SurveyPage(Schema):
@@ -75,6 +75,11 @@ class SurveyPage(Schema):
 def _rate(rate: queries.Rate | None) -> RateOut:
     rate = rate or queries.Rate(0, 0, 0)
     return RateOut(invited=rate.invited, answered=rate.answered, percent=rate.share.percent)
+
+
+def _visible(rate: queries.Rate | None, principal: Principal) -> RateOut | None:
+    shown = results.visible_rate(rate or queries.Rate(0, 0, 0), principal)
+    return _rate(shown) if shown else None
 
 
 def _need(principal: Principal, cap: Cap) -> None:
@@ -96,7 +101,7 @@ def list_surveys(request: HttpRequest, programme_id: int | None = Query(None, ge
     return SurveyPage(count=qs.count(), items=[SurveyOut(
         id=s.pk, title=s.name, programme_id=s.programme_id, status=s.status, anonymous=s.anonymous,
         template=s.template, follow_up_months=s.follow_up_months, questions=s.question_count,  # type: ignore[attr-defined]
-        response_rate=_rate(rates.get(s.pk))) for s in page])
+        response_rate=_visible(rates.get(s.pk), principal)) for s in page])
 
 
 class ChoiceOut(Schema):

@@ -74,6 +74,15 @@ def _question(q: Question, result: queries.QuestionResult | None, suppress: bool
                         None if too_few or suppress else (result.high if result else None), texts)
 
 
+def visible_rate(rate: queries.Rate, principal: Principal) -> queries.Rate | None:
+    """The response rate, or None when it counts fewer people than the threshold for someone who sees
+    suppressed figures."""
+    limit = threshold()
+    if not principal.can(Cap.VIEW_UNSUPPRESSED) and (0 < rate.invited < limit or 0 < rate.answered < limit):
+        return None
+    return rate
+
+
 def build(survey: Survey, principal: Principal) -> dict[str, Any]:
     """The results page's context. Five queries or so, whatever the number of responses."""
     suppress = not principal.can(Cap.VIEW_UNSUPPRESSED)
@@ -85,10 +94,9 @@ def build(survey: Survey, principal: Principal) -> dict[str, Any]:
     text_ids = [q.pk for q in questions if q.kind == Question.Kind.TEXT]
     texts = queries.text_answers(survey, text_ids) if readers and text_ids else {}
     responses = survey.responses.count()
-    rate_hidden = suppress and (0 < rate.invited < limit or 0 < rate.answered < limit)
     context: dict[str, Any] = {
         "survey": survey, "suppressed": suppress, "threshold": limit, "readers": readers,
-        "rate": None if rate_hidden else rate, "responses": None if suppress and 0 < responses < limit else responses,
+        "rate": visible_rate(rate, principal), "responses": None if suppress and 0 < responses < limit else responses,
         "questions": [_question(q, counts.get(q.pk), suppress, texts.get(q.pk, []), limit) for q in questions],
     }
     if survey.template == "tracer":

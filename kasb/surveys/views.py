@@ -57,7 +57,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.listed_surveys(principal).order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     rates = queries.response_rates(survey_ids=[s.pk for s in page])
-    rows = [(s, rates.get(s.pk) or queries.Rate(s.pk, 0, 0)) for s in page]
+    rows = [(s, results.visible_rate(rates.get(s.pk) or queries.Rate(s.pk, 0, 0), principal)) for s in page]
     manages = principal.can(Cap.MANAGE_MONITORING)
     programmes = programmes_for(principal) if manages else None
     return render(request, "surveys/list.html", {

@@ -58,10 +58,11 @@ def donor_user(root: Principal, world: dict[str, Any], member: Callable[..., Use
 
 
 def person(c: Cohorts, n: int, *, language: str | None = None, sex: str = "female",
-           displacement: str = "refugee", phone: bool = True) -> Participant:
+           displacement: str = "refugee", phone: bool = True, email: str = "") -> Participant:
     """A participant at Irbid; with `language`, a sign-in in that language."""
     data = registration(given_name=f"P{n:03d}", family_name="Haddad", sex=sex, displacement_status=displacement,
-                        phone=f"+9627961{n:05d}" if phone else "", id_number=f"961-{n:08d}", centre=c.world["irbid"])
+                        phone=f"+9627961{n:05d}" if phone else "", id_number=f"961-{n:08d}", centre=c.world["irbid"],
+                        email=email)
     someone = register_participant(actor=c.coordinator, partner=c.world["partner"], data=data)
     if language:
         user = create_user(full_name=someone.full_name, phone=f"+9627962{n:05d}", password=PASSWORD,

@@ -129,6 +129,9 @@ def test_a_donors_officer_sees_suppressed_counts_and_no_written_answers(
     api = donor.get(f"/api/v1/surveys/{survey.pk}/results").json()
     assert api["suppressed"] is True and all(q["texts"] == [] for q in api["questions"])
     assert all(q["answered"] is None for q in api["questions"])
+    listed = donor.get("/en/surveys/").content.decode()
+    assert "Follow-up: your work after the training" in listed and "hidden (too few people)" in listed
+    assert donor.get("/api/v1/surveys").json()["items"][0]["response_rate"] is None
 
 
 def test_a_participant_or_another_partner_sees_no_surveys(client: Any, login: Callable[..., Any], officer: Principal,

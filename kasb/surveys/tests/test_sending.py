@@ -59,11 +59,15 @@ def test_messages_go_only_after_commit(officer: Principal, world_c: Any, committ
 
 def test_by_email_those_without_an_address_are_counted_not_invited(officer: Principal, world_c: Any,
                                                                    committed: Any) -> None:
-    enrol_all(world_c, [person(world_c, 1), person(world_c, 2)])
+    writes = person(world_c, 3, language="fr", email="nadia@example.org")
+    enrol_all(world_c, [person(world_c, 1), person(world_c, 2), writes])
     survey = open_template(officer, world_c)
     with committed():
         result = send_to_cohort(actor=officer, survey=survey, cohort=world_c.cohort, channel="email")
-    assert (result.invited, result.unreachable) == (0, 2) and mail.outbox == []
+    assert (result.invited, result.unreachable) == (1, 2) and sms() == []
+    (message,) = mail.outbox
+    assert message.to == ["nadia@example.org"] and "Suivi : votre travail après la formation" in message.subject
+    assert "/fr/surveys/a/" in message.body
     with pytest.raises(ValidationFailed):
         send_to_cohort(actor=officer, survey=survey, cohort=world_c.cohort, channel="pigeon")
 
