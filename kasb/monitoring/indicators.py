@@ -19,8 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from .sources import Row
 from .vocab import MINOR_BANDS, age_band
 
-PERSON_DIMS = frozenset({"sex", "age_band", "displacement", "nationality", "disability", "area", "centre", "month"})
+PERSON_DIMS = frozenset({"sex", "age_band", "displacement", "nationality", "disability", "area", "centre", "month",
+                         "source"})
 LEARNING_DIMS = PERSON_DIMS | {"course", "cohort", "modality"}
+CAREER_DIMS = PERSON_DIMS | {"placement_kind", "source"}
+EVENT_DIMS = PERSON_DIMS | {"event_kind"}
+REFERRAL_DIMS = PERSON_DIMS | {"source"}
 STAFF_DIMS = frozenset({"centre", "course", "cohort", "modality", "month"})
 
 UNITS = {"count": _("count"), "share": _("share (%)"), "money": _("money"), "days": _("days"),
@@ -36,6 +40,7 @@ class Indicator:
     denominator: Any
     unit: str
     # persons | records | distinct | share | share_records | sum_money | median_monthly | median_days | hourly
+    # | median (of row values, money)
     aggregate: str
     source: str | None
     theme: str
@@ -69,6 +74,10 @@ def _minor(row: Row) -> bool:
     return age_band(row.who.born, row.on) in MINOR_BANDS
 
 
+def _job_fair(row: Row) -> bool:
+    return row.kind == "job_fair"
+
+
 HITS: dict[str, Callable[[Row], bool]] = {"dropout_rate": _dropped, "completion_rate": _completed}
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in [
@@ -99,8 +108,8 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in [
               "persons", "first_earnings", "funnel"),
     Indicator("placed", _("Placed in an internship or job"),
               _("Participants placed in an internship, apprenticeship or job in the period."),
-              _("Distinct participants with a placement starting in the period."), "", "count", "persons", None,
-              "funnel", comes_with="careers"),
+              _("Distinct participants with a placement (careers' or imported) starting in the period."), "",
+              "count", "persons", "placements", "funnel", CAREER_DIMS),
     # --- training -------------------------------------------------------------------------------------
     Indicator("completions", _("Course completions"),
               _("Courses completed in the period; a person who completes two courses counts twice."),
@@ -182,10 +191,108 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in [
               "median_days", "first_earnings_after_training", "earnings"),
 ]}
 
+CAREERS = [
+    Indicator("internships", _("Internships and apprenticeships"),
+              _("Participants who began an internship or an apprenticeship in the period."),
+              _("Distinct participants with an internship or apprenticeship placement starting in the period."), "",
+              "count", "persons", "internships", "careers", CAREER_DIMS),
+    Indicator("placements", _("Placements"),
+              _("Internships, apprenticeships, jobs and freelance gigs that began in the period; a person placed "
+                "twice counts twice. Break it down by kind of placement for placements by type."),
+              _("Placements starting in the period."), "", "count", "distinct", "placements", "careers",
+              CAREER_DIMS),
+    Indicator("completed_placements", _("Completed placements"),
+              _("Placements that ended in the period and that the employer or the participant said were "
+                "completed."),
+              _("Placements recorded as completed, ending in the period (or, without an end date, whose "
+                "outcome was recorded in the period)."), "", "count", "distinct", "completed_placements",
+              "careers", CAREER_DIMS),
+    Indicator("event_participants", _("Career event participants"),
+              _("People checked in at the door of a career event (orientation, job fair, employer visit, "
+                "interview practice) in the period; walk-ins included. Break it down by kind of event."),
+              _("Distinct people (participants, and walk-ins each as one person) with a check-in in the period."),
+              "", "count", "persons", "checkins", "careers", EVENT_DIMS),
+    Indicator("job_fair_participants", _("Job-fair participants"),
+              _("People checked in at a job fair in the period, walk-ins included."),
+              _("Distinct people with a check-in at a job fair in the period."), "", "count", "persons", "checkins",
+              "careers", EVENT_DIMS, keep=_job_fair),
+    Indicator("business_counselling_referrals", _("Referred to business counselling"),
+              _("Participants referred to a business-counselling provider in the period."),
+              _("Distinct participants with a business-counselling referral made in the period."), "", "count",
+              "persons", "business_referrals", "careers", REFERRAL_DIMS),
+    Indicator("microfinance_referrals", _("Referred to micro-finance"),
+              _("Participants referred to a micro-finance provider in the period."),
+              _("Distinct participants with a micro-finance referral made in the period."), "", "count",
+              "persons", "microfinance_referrals", "careers", REFERRAL_DIMS),
+    Indicator("microfinance_loans", _("Micro-finance loans"),
+              _("The amounts of the loans approved after micro-finance referrals made in the period, where "
+                "the amount is known; one figure per currency."),
+              _("Sum of the loan amounts of micro-finance referrals made in the period whose loan was approved, "
+                "disbursed or repaid."), "", "money", "sum_money", "microfinance_loans", "careers",
+              REFERRAL_DIMS),
+    Indicator("businesses_started", _("Businesses started"),
+              _("Participants who started a business after a referral, by the day it started."),
+              _("Distinct participants with a referral recording a business started in the period."), "",
+              "count", "persons", "businesses", "careers", REFERRAL_DIMS),
+    Indicator("businesses_running_6_months", _("Businesses still running after 6 months"),
+              _("Of the businesses started in the period, those recorded as still running six months later."),
+              _("Distinct participants counted by 'businesses started' whose business was still running after "
+                "six months."), "", "count", "persons", "businesses_running", "careers", REFERRAL_DIMS),
+    Indicator("mentoring_pairs", _("Mentoring pairs"),
+              _("Mentor and mentee pairs under way at any time in the period."),
+              _("Mentorships started by the end of the period and not ended before its start."), "", "count",
+              "distinct", "mentorships", "careers"),
+]
+INDICATORS.update({i.code: i for i in CAREERS})
+
+SURVEY_DIMS = frozenset({"source"})
+TRACER_DIMS = frozenset({"follow_up", "source"})
+SURVEYS = [
+    Indicator("survey_response_rate", _("Survey response rate"),
+              _("Of the people invited to a survey in the period, the share who answered."),
+              _("Invitations made in the period that were answered."), _("Invitations made in the period."),
+              "share", "share", "survey_response_rate", "surveys", frozenset()),
+    Indicator("survey_more_employable", _("Feel more employable after training"),
+              _("Of those who answered the post-training employability survey in the period, the share who "
+                "agree or strongly agree that they are more employable."),
+              _("Answers 'agree' or 'strongly agree' to the employability question."),
+              _("Answers to the employability question, submitted in the period."), "share", "share",
+              "survey_more_employable", "surveys", frozenset()),
+    Indicator("survey_skills_improve_life", _("Believe the skills can improve their lives"),
+              _("Of those who answered the post-training employability survey in the period, the share who "
+                "agree or strongly agree that the skills can improve their lives and communities."),
+              _("Answers 'agree' or 'strongly agree' to that question."),
+              _("Answers to that question, submitted in the period."), "share", "share",
+              "survey_skills_improve_life", "surveys", frozenset()),
+    Indicator("survey_career_improved", _("Working life improved"),
+              _("Of those who answered the post-training employability survey in the period, the share who say "
+                "their working life has improved."),
+              _("Answers 'yes' to that question."), _("Answers to that question, submitted in the period."),
+              "share", "share", "survey_career_improved", "surveys", frozenset()),
+    Indicator("tracer_employed", _("Employed (tracer survey)"),
+              _("Of those who answered the tracer survey 3, 6 or 12 months after training, in the period, the "
+                "share who were employed or self-employed; imported historical answers included."),
+              _("Tracer answers saying employed."), _("Tracer answers to the employment question."), "share",
+              "share", "tracer_employed", "surveys", TRACER_DIMS),
+    Indicator("tracer_using_skills", _("Using the skills learned (tracer survey)"),
+              _("Of those who answered the tracer survey in the period, the share who use the skills they "
+                "learned often or sometimes."),
+              _("Tracer answers 'often' or 'sometimes'."), _("Tracer answers to the skills question."), "share",
+              "share", "tracer_using_skills", "surveys", TRACER_DIMS),
+    Indicator("tracer_median_earnings", _("Median monthly earnings (tracer survey)"),
+              _("What the middle respondent in work said they earn in a month, per currency, among tracer "
+                "answers in the period."),
+              _("Monthly earnings given by employed respondents."),
+              _("Employed respondents who said what they earn."), "money", "median", "tracer_earnings",
+              "surveys", TRACER_DIMS),
+]
+INDICATORS.update({i.code: i for i in SURVEYS})
+
 # The pathway, in order, as the dashboard draws it.
 FUNNEL = ("applied", "tested", "enrolled", "completed", "onboarded", "first_earning", "placed")
 THEMES = {"funnel": _("The pathway"), "training": _("Training"), "registry": _("Participants"),
-          "microwork": _("Microwork"), "earnings": _("Earnings")}
+          "microwork": _("Microwork"), "earnings": _("Earnings"), "careers": _("Careers"),
+          "surveys": _("Surveys")}
 
 
 def indicator(code: str) -> Indicator | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import CharField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -44,6 +44,8 @@ class Row:
     seconds: int = 0            # time spent (effective hourly earnings)
     currency: str = ""
     hit: bool = True            # in the numerator of a share
+    kind: str = ""              # the record's own kind (a placement's, an event's, a tracer's follow-up point)
+    origin: str = "native"      # "native", or "imported" for historical records (kasb.legacy)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,16 @@ class Source:
 
     def programme(self, path: str) -> Q:
         return Q(**{path: self.filters.programme_id}) if self.filters.programme_id else Q()
+
+    def programme_people(self, path: str) -> Q:
+        """With a programme chosen: the participant at `path` enrolled in, or applied to, the programme (for
+        records that belong to no programme themselves: placements, referrals, events, mentoring)."""
+        if not self.filters.programme_id:
+            return Q()
+        pid = self.filters.programme_id
+        enrolled = Enrolment.objects.filter(participant_id=OuterRef(f"{path}_id"), cohort__programme_id=pid)
+        applied = Application.objects.filter(participant_id=OuterRef(f"{path}_id"), call__programme_id=pid)
+        return Q(Exists(enrolled)) | Q(Exists(applied))
 
     def iterate(self, qs: QuerySet[Any], fields: list[str]) -> Iterator[dict[str, Any]]:
         return qs.values(*fields).iterator(chunk_size=CHUNK)

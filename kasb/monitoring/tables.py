@@ -8,7 +8,7 @@ labels (areas, centres, courses, cohorts). Everything else happens in Python ove
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,13 +20,17 @@ from django.utils.translation import gettext as _
 from kasb.core.errors import ValidationFailed
 from kasb.core.money import Money
 
+from .careers_rows import ROWS as CAREERS_ROWS
 from .context import Filters, Scope, protected_needed
+from .history_rows import HISTORY
 from .indicators import HITS, Indicator
 from .sources import Row, Source
 from .suppression import cell, layout, suppress
-from .vocab import DIMENSIONS, NOT_RECORDED, labeller, order_key
+from .survey_rows import ROWS as SURVEY_ROWS
+from .vocab import DIMENSIONS, NOT_RECORDED, ROW_ATTRIBUTE, labeller, order_key
 
 ALL = "__all__"
+EXTRA_ROWS: dict[str, Callable[[Source], Iterable[Row]]] = {**CAREERS_ROWS, **SURVEY_ROWS}
 
 
 def threshold() -> int:
@@ -136,6 +140,9 @@ def _value(ind: Indicator, acc: Acc) -> Any:
         return None if median is None else int(median)  # a half minor unit is dropped
     if kind == "median_days":
         return _median(acc.values)
+    if kind == "median":
+        median = _median(acc.values)
+        return None if median is None else int(median)
     if kind == "hourly":
         return acc.total * 3600 // acc.seconds if acc.seconds else None
     raise ValueError(kind)
@@ -175,7 +182,12 @@ def rows_for(ind: Indicator, source: Source) -> Iterator[Row]:
                 yield row
         return
     assert ind.source is not None
+    if ind.source in EXTRA_ROWS:
+        yield from EXTRA_ROWS[ind.source](source)
+        return
     yield from getattr(source, ind.source)()
+    if ind.source in HISTORY and not source.filters.programme_id:
+        yield from HISTORY[ind.source](source)
 
 
 def _key(row: Row, dimension: str) -> str:
@@ -183,7 +195,7 @@ def _key(row: Row, dimension: str) -> str:
     if kind == "time":
         return f"{row.on:%Y-%m}"
     if kind == "record":
-        return str(getattr(row, dimension) or NOT_RECORDED)
+        return str(getattr(row, ROW_ATTRIBUTE.get(dimension, dimension)) or NOT_RECORDED)
     return row.who.value(dimension, row.on)
 
 

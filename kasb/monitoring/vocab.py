@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from kasb.careers.models import Event, OpportunityKind
 from kasb.orgs.countries import country_name
 from kasb.participants.vocab import Displacement, Sex, has_disability
 from kasb.training.models import Enrolment, Modality
@@ -91,8 +92,18 @@ DIMENSIONS: dict[str, Dimension] = {d.code: d for d in [
     Dimension("modality", _("Modality"), "#activity+modality", "record", choices=tuple(Modality.choices)),
     Dimension("dropout_reason", _("Reason for leaving"), "#meta+reason", "record",
               choices=tuple(Enrolment.DropoutReason.choices)),
+    Dimension("placement_kind", _("Kind of placement"), "#activity+placement+type", "record",
+              choices=tuple(OpportunityKind.choices)),
+    Dimension("event_kind", _("Kind of event"), "#event+type", "record", choices=tuple(Event.Kind.choices)),
+    Dimension("follow_up", _("Months after training"), "#date+follow_up", "record",
+              choices=(("3", _("3 months")), ("6", _("6 months")), ("12", _("12 months")))),
+    Dimension("source", _("Records"), "#meta+source", "record",
+              choices=(("native", _("Recorded in Kasb")), ("imported", _("Imported historical records")))),
     Dimension("month", _("Month"), "#date+month", "time"),
 ]}
+
+# The attribute of a sources.Row that holds a "record" dimension, where it is not the dimension's own name.
+ROW_ATTRIBUTE = {"placement_kind": "kind", "event_kind": "kind", "follow_up": "kind", "source": "origin"}
 
 
 def order_key(dimension: str, value: str) -> tuple[int, str]:

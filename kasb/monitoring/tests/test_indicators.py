@@ -145,8 +145,11 @@ def test_bad_filters_name_the_field(params: dict[str, str], field: str) -> None:
 
 
 def test_an_indicator_not_built_yet_says_so(root: Principal) -> None:
+    from dataclasses import replace
+
+    later = replace(INDICATORS["placed"], source=None, comes_with="careers")
     with pytest.raises(ValidationFailed) as caught:
-        compute(INDICATORS["placed"], parse_filters({}), scope_for(root))
+        compute(later, parse_filters({}), scope_for(root))
     assert caught.value.code == "not_available"
 
 

@@ -32,7 +32,7 @@ def test_the_dashboard_draws_the_funnel_trend_and_breakdowns(login: Callable[...
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count("<svg") == 4
-    assert "Safe to share" in html and "comes with careers" in html
+    assert "Safe to share" in html and "Placed in an internship or job" in html
     assert "Enrolled" in html and "Completed training" in html
 
 
@@ -130,7 +130,8 @@ def test_api_lists_every_indicator_with_its_definition(login: Callable[..., Clie
                                                        world: Any) -> None:
     body = login(me_officer_user).get("/api/v1/monitoring/indicators").json()
     codes = {i["code"]: i for i in body}
-    assert codes["placed"]["available"] is False and codes["placed"]["comes_with"] == "careers"
+    assert codes["placed"]["available"] is True and codes["placed"]["comes_with"] == ""
+    assert "placement_kind" in codes["placed"]["dimensions"]
     assert codes["dropout_rate"]["unit"] == "share" and codes["dropout_rate"]["denominator"]
 
 
@@ -148,7 +149,7 @@ def test_api_table_is_suppressed_unless_asked(login: Callable[..., Client], me_o
 @pytest.mark.parametrize(("path", "status", "code"), [
     ("indicators/registered/table?by=shoe", 422, "validation_failed"),
     ("indicators/registered/table?start=yesterday", 422, "validation_failed"),
-    ("indicators/placed/table", 422, "not_available"),
+    ("indicators/placed/table?by=course", 422, "validation_failed"),
     ("indicators/nope/table", 404, "not_found"),
 ])
 def test_api_bad_requests_are_json(login: Callable[..., Client], me_officer_user: Any, world: Any, path: str,
