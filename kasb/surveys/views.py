@@ -192,10 +192,12 @@ def survey_move(request: HttpRequest, pk: int) -> HttpResponse:
         building.move_survey(actor=_principal(request), survey=survey, to=to, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The survey is open: send it to people.") if to == Survey.Status.OPEN
-                         else _("The survey is closed: no more answers are taken."))
-    return redirect("surveys:send" if to == Survey.Status.OPEN else "surveys:builder", pk)
+        return redirect("surveys:builder", pk)
+    if to == Survey.Status.OPEN:
+        messages.success(request, _("The survey is open: send it to people."))
+        return redirect("surveys:send", pk)
+    messages.success(request, _("The survey is closed: no more answers are taken."))
+    return redirect("surveys:builder", pk)
 
 
 @login_required

@@ -82,6 +82,9 @@ def test_an_officer_builds_opens_and_sends_from_the_pages(login: Callable[..., A
                                          "title_ar": "فحص سريع", "anonymous": "on"})
     survey = Survey.objects.get(title__en="Quick check")
     assert made.status_code == 302 and survey.anonymous
+    empty = web.post(f"/en/surveys/{survey.pk}/status/", {"to": "open"}, follow=True)
+    assert "Add at least one question before opening the survey." in empty.content.decode()
+    assert empty.redirect_chain[-1][0].endswith(f"/en/surveys/{survey.pk}/")
     refused = web.post(f"/en/surveys/{survey.pk}/", {"kind": "single", "required": "on", "text_en": "Happy?",
                                                      "choices_en": "Yes"})
     assert refused.status_code == 400 and "at least two choices" in refused.content.decode()
