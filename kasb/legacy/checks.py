@@ -263,6 +263,9 @@ def _verified_skills(row: Row, ctx: Context, status: str | None, verified: bool,
         row.out.values["verify"] = [(ctx.skills[c], Level.BASIC) for c in codes]
     elif row.out.values.get("course_ref") is not None:
         row.out.values["verify"] = ctx.course_skills(row.out.values["course_ref"])
+    elif row.ok("course"):
+        row.fail("skills", _("Name the skills to verify (skill codes): this course is not one of your Kasb "
+                             "courses."))
 
 
 def check_placement(row: Row, ctx: Context) -> None:

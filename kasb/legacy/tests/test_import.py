@@ -273,3 +273,60 @@ def test_a_file_of_ten_thousand_rows_imports(run_import: Run, me_officer: Princi
     batch = run_import(me_officer, RecordType.EARNINGS, rows)
     assert batch.status == S.DONE, batch.errors[:3]
     assert HistoricalEarning.objects.count() == 10_000
+
+
+def test_undo_is_refused_once_placements_were_recorded_in_careers(
+        run_import: Run, manager: Principal, people: list[Participant]) -> None:
+    from kasb.core.errors import Conflict
+    from kasb.legacy.services import undo_batch
+
+    batch = run_import(manager, RecordType.PLACEMENTS, [
+        {"participant": people[0].reference, "kind": "job", "employer": "Hire Ltd", "title": "Clerk",
+         "started_on": "2023-02-01"}])
+    with pytest.raises(Conflict) as refused:
+        undo_batch(actor=manager, batch=batch)
+    assert refused.value.code == "built_upon"
+    assert Placement.objects.count() == 1
+
+
+def test_a_finished_batch_is_not_run_again(run_import: Run, me_officer: Principal,
+                                           people: list[Participant]) -> None:
+    from kasb.legacy.services import process_import
+
+    batch = run_import(me_officer, RecordType.EARNINGS, [earning(people[0].reference)])
+    assert process_import(batch=batch).status == S.DONE
+    assert HistoricalEarning.objects.count() == 1
+
+
+def test_an_id_number_two_people_share_is_refused_as_ambiguous(
+        run_import: Run, me_officer: Principal, people: list[Participant], coordinator: Principal,
+        world: dict[str, Any]) -> None:
+    from kasb.conftest import registration
+    from kasb.participants.services import register_participant
+
+    register_participant(actor=coordinator, partner=world["partner"], data=registration(
+        given_name="Huda", phone="+962791234570", id_kind="unhcr", id_number="945-00123456",
+        centre=world["irbid"]))
+    batch = run_import(me_officer, RecordType.EARNINGS, [earning("945-00123456")])
+    assert problems(batch) == [(2, "participant")] and "more than one" in batch.errors[0]["reason"]
+
+
+def test_an_xlsx_file_with_numbers_and_date_cells(run_import: Run, me_officer: Principal,
+                                                  people: list[Participant]) -> None:
+    run_import(me_officer, RecordType.OLD_IDS, [{"participant": people[2].reference, "old_id": "1042"}])
+    batch = run_import(me_officer, RecordType.MICROWORK, [
+        {"participant": "1042", "client": "Data Co", "task_type": "transcription", "tasks_done": "12",
+         "hours": "3.25", "started_on": "2021-11-02", "ended_on": "2021-11-30"}], fmt="xlsx")
+    assert batch.status == S.DONE, batch.errors
+    engagement = HistoricalEngagement.objects.get()
+    assert (engagement.participant, engagement.started_on) == (people[2], date(2021, 11, 2))
+
+
+def test_a_verified_completion_of_a_course_kasb_does_not_know_must_name_its_skills(
+        run_import: Run, me_officer: Principal, people: list[Participant]) -> None:
+    batch = run_import(me_officer, RecordType.ENROLMENTS, [
+        enrolment(people[0].reference, course="Sewing", partner_verified="yes"),
+        enrolment(people[1].reference, course="Sewing", partner_verified="yes", skills="no-such-skill"),
+        enrolment(people[2].reference, status="enrolled", ended_on="", partner_verified="yes")])
+    assert problems(batch) == [(2, "skills"), (3, "skills"), (4, "partner_verified")]
+    assert "no-such-skill" in batch.errors[1]["reason"]
