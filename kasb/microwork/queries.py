@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from kasb.participants.models import Participant
 from kasb.skills.models import VerifiedSkill
@@ -55,3 +57,9 @@ def eligibility(worker: Participant, project: Project) -> tuple[bool, int | None
 
 def may_work_on(worker: Participant, project: Project) -> bool:
     return eligibility(worker, project)[0]
+
+
+def worker_language(worker_id: int) -> str:
+    """The language of the worker's sign-in (where they read their money); without one, the language in use."""
+    language = Participant.objects.filter(pk=worker_id).values_list("user__language", flat=True).first()
+    return language or get_language() or settings.LANGUAGE_CODE

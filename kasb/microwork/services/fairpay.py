@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.errors import Conflict, ValidationFailed
@@ -51,6 +52,7 @@ from kasb.payments.services import InsufficientFunds, pay_from_reservation, rele
 from kasb.payments.services.ledger import posted_now
 
 from ..models import Assignment, MinimumWage, Project, Submission, Task, TopUp
+from ..queries import worker_language
 from .projects import parse_pay, project_for
 
 S = Project.Status
@@ -437,12 +439,13 @@ def _settle_top_ups(actor: Principal, project: Project) -> tuple[list[TopUp], Mo
         if amount.minor <= 0:
             continue
         version = TopUp.objects.filter(project=project, worker_id=worker_id).count() + 1
+        with override(worker_language(worker_id)):  # the worker reads the memo on their statement
+            memo = _("Fair-pay top-up for %(project)s: the work took %(seconds)s seconds a task") % {
+                "project": project.name, "seconds": project.measured_median_seconds}
         txn = pay_from_reservation(
             actor=actor, reservation=reservation, worker=workers[worker_id], amount=amount,
             fee=amount.share(bps), kind=TransactionKind.TOP_UP, purpose=("microwork.project", str(project.pk)),
-            idempotency_key=f"topup:{project.pk}:{worker_id}:{version}",
-            memo=_("Fair-pay top-up for %(project)s: the work took %(seconds)s seconds a task")
-            % {"project": project.name, "seconds": project.measured_median_seconds})
+            idempotency_key=f"topup:{project.pk}:{worker_id}:{version}", memo=memo)
         if posted_now(txn):
             made.append(TopUp.objects.create(project=project, worker_id=worker_id, amount=amount.minor,
                                              currency=currency, transaction_id=txn.pk))

@@ -37,13 +37,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import Mod
 from django.utils import timezone
-from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -57,6 +56,7 @@ from kasb.payments.services.payouts import COUNTRY_LANGUAGE
 from ..aggregate import CHOICE_TYPES, aggregate_tasks, agrees
 from ..answers import check_answers
 from ..models import Appeal, Project, ReasonCode, Submission, SubmissionChange, Task, TaskResult, WorkerProfile
+from ..queries import worker_language
 from .results import pseudonym
 
 log = logging.getLogger(__name__)
@@ -338,12 +338,6 @@ def _move(profile: WorkerProfile, standing: str, reason: str, notice_at: datetim
     WorkerProfile.objects.filter(pk=profile.pk).update(standing=standing, standing_reason=reason[:300],
                                                        standing_notice_at=notice_at, standing_changed_at=moment)
     profile.refresh_from_db()
-
-
-def worker_language(worker_id: int) -> str:
-    """The language of the worker's sign-in (where they read their money); without one, the language in use."""
-    language = Participant.objects.filter(pk=worker_id).values_list("user__language", flat=True).first()
-    return language or get_language() or settings.LANGUAGE_CODE
 
 
 def _tell(worker: Participant, message: Callable[[], str]) -> None:
