@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -34,6 +34,8 @@ from kasb.training.models import Cohort, Enrolment
 
 from ..models import Invitation, Survey
 from ..scope import check_manages
+
+REMIND_AGAIN_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,11 @@ def remind(*, actor: Principal, survey: Survey, base_url: str = "", now: datetim
     """Send a fresh link to everyone invited who has not answered; returns how many are reminded."""
     check_manages(actor, survey)
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
-    _check_open(survey, now or timezone.now())
+    moment = now or timezone.now()
+    _check_open(survey, moment)
+    # Someone reminded in the last day is not reminded again (a second click, or a page sent twice).
     ids = list(survey.invitations.filter(answered_at__isnull=True, sent_at__isnull=False)
-               .values_list("pk", flat=True))
+               .exclude(reminded_at__gt=moment - REMIND_AGAIN_AFTER).values_list("pk", flat=True))
     audit.record(actor=actor.user, verb="survey.reminded", obj=survey, reminded=len(ids))
     if ids:
         from ..tasks import deliver_invitations
@@ -202,6 +206,8 @@ def deliver(*, invitation_id: int, base_url: str = "", reminder: bool = False, n
             return False
         if reminder == (invitation.sent_at is None):
             return False  # a first message already gone, or a reminder for one never sent: a task ran twice
+        if reminder and invitation.reminded_at and invitation.reminded_at > moment - REMIND_AGAIN_AFTER:
+            return False  # this reminder already went
         token = new_token()
         Invitation.objects.filter(pk=invitation.pk).update(
             token_hash=token_hash(token), **({"reminded_at": moment, "reminders": invitation.reminders + 1}

@@ -42,7 +42,7 @@ def test_the_answer_page_in_arabic_without_signing_in(client: Any, officer: Prin
     html = page.content.decode()
     assert page.status_code == 200 and 'dir="rtl"' in html and 'lang="ar"' in html
     assert "استبيان المتابعة" in html and "هل لديك عمل مدفوع الأجر الآن" in html
-    assert page["Cache-Control"] == "private, no-store" and "<script>" not in html
+    assert page["Cache-Control"] == "private, no-store" and page["Referrer-Policy"] == "same-origin"
     assert Invitation.objects.get().opened_at is not None
     ids = dict(survey.questions.values_list("code", "pk"))
     key = html.split('name="client_key" value="')[1].split('"')[0]

@@ -124,3 +124,6 @@ def test_a_reminder_sends_a_fresh_link_to_those_who_have_not_answered(officer: P
     assert reminder["to"] == str(second.phone) and survey.title["ar"] in reminder["text"]
     assert f"/ar/surveys/a/{fresh[str(second.phone)][1]}/" in reminder["text"]
     assert Invitation.objects.get(participant=second).reminders == 1
+    with committed():
+        assert remind(actor=officer, survey=survey) == 0  # a second click the same day reminds no one
+    assert len(sms()) == 3
