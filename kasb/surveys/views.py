@@ -239,6 +239,10 @@ def _sent_message(result: sending.SendResult) -> str:
         parts.append(ngettext("%(n)s has no phone number or e-mail address for this channel.",
                               "%(n)s have no phone number or e-mail address for this channel.", result.unreachable)
                      % {"n": result.unreachable})
+    if result.declined:
+        parts.append(ngettext("%(n)s asked not to be contacted and is left out.",
+                              "%(n)s asked not to be contacted and are left out.", result.declined)
+                     % {"n": result.declined})
     return " ".join(parts)
 
 

@@ -27,8 +27,9 @@ from kasb.core.errors import Conflict, ValidationFailed
 from kasb.core.permissions import Cap, Principal
 from kasb.core.sms import send_sms
 from kasb.core.translated import LANGUAGE_CODES, pick
-from kasb.participants.models import Participant
+from kasb.participants.models import Consent, Participant
 from kasb.participants.queries import participants_in_scope
+from kasb.participants.vocab import ConsentPurpose
 from kasb.payments.services.payouts import COUNTRY_LANGUAGE
 from kasb.training.models import Cohort, Enrolment
 
@@ -43,6 +44,18 @@ class SendResult:
     invited: int          # new invitations, queued to be sent
     already: int          # invited to this survey before: not invited again
     unreachable: int      # no phone (SMS) or no e-mail address for the channel chosen
+    declined: int = 0     # withdrew their consent to being contacted about the programme
+
+
+def declined_contact(participant_ids: list[int]) -> set[int]:
+    """Those who withdrew their consent to be contacted and have not given it again. Someone registered
+    without a contact consent on record is still reached: the registration consent covers programme
+    follow-up; an explicit withdrawal does not."""
+    held: dict[int, set[bool]] = {}
+    for pid, withdrawn in Consent.objects.filter(participant_id__in=participant_ids, purpose=ConsentPurpose.CONTACT
+                                                 ).values_list("participant_id", "withdrawn_at"):
+        held.setdefault(pid, set()).add(withdrawn is None)
+    return {pid for pid, live in held.items() if True not in live}
 
 
 def token_hash(token: str) -> str:
@@ -99,7 +112,8 @@ def invite(*, actor: Principal, survey: Survey, participants: Iterable[Participa
     people = list(participants)
     done = set(Invitation.objects.filter(survey=survey, participant_id__in=[p.pk for p in people])
                .values_list("participant_id", flat=True))
-    fresh, unreachable, seen = [], 0, set(done)
+    declined = declined_contact([p.pk for p in people if p.pk not in done])
+    fresh, unreachable, seen = [], 0, set(done) | declined
     for person in people:
         if person.pk in seen:
             continue
@@ -114,12 +128,12 @@ def invite(*, actor: Principal, survey: Survey, participants: Iterable[Participa
                                          sent_at__isnull=True).values_list("pk", flat=True))
     already = len({p.pk for p in people} & done)
     audit.record(actor=actor.user, verb="survey.sent", obj=survey, channel=channel, invited=len(ids),
-                 already=already, unreachable=unreachable)
+                 already=already, unreachable=unreachable, declined=len(declined))
     if ids:
         from ..tasks import deliver_invitations
 
         enqueue(deliver_invitations, ids, public_base_url(base_url), False)
-    return SendResult(invited=len(ids), already=already, unreachable=unreachable)
+    return SendResult(invited=len(ids), already=already, unreachable=unreachable, declined=len(declined))
 
 
 def _people(qs: object) -> list[Participant]:

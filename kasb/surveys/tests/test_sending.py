@@ -127,3 +127,20 @@ def test_a_reminder_sends_a_fresh_link_to_those_who_have_not_answered(officer: P
     with committed():
         assert remind(actor=officer, survey=survey) == 0  # a second click the same day reminds no one
     assert len(sms()) == 3
+
+
+def test_those_who_withdrew_consent_to_contact_are_left_out(officer: Principal, world_c: Any,
+                                                            committed: Any) -> None:
+    from kasb.participants.services import record_consent, withdraw_consent
+
+    quiet, back, plain = person(world_c, 1), person(world_c, 2), person(world_c, 3)
+    enrol_all(world_c, [quiet, back, plain])
+    for someone in (quiet, back):
+        withdraw_consent(actor=world_c.coordinator, consent=record_consent(
+            actor=world_c.coordinator, participant=someone, purpose="contact"))
+    record_consent(actor=world_c.coordinator, participant=back, purpose="contact")  # gave it again
+    survey = open_template(officer, world_c)
+    with committed():
+        result = send_to_cohort(actor=officer, survey=survey, cohort=world_c.cohort, channel="sms")
+    assert (result.invited, result.declined) == (2, 1)
+    assert set(links()) == {str(back.phone), str(plain.phone)}
