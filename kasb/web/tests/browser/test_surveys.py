@@ -100,3 +100,4 @@ def test_tracer_survey_sent_by_sms_and_answered_in_arabic_on_a_phone(
     assert "Have paid work" in main and "1 / 1" in main
     assert "Median monthly earnings (JOD)" in main and "300.000" in main
     assert "حاسوب محمول للعمل من المنزل" in main
+    shoot(page, "surveys-tracer-results")
