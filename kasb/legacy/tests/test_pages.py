@@ -165,3 +165,21 @@ def test_monitoring_reads_historical_counts_and_amounts_in_scope(
     tunis = principal_for_user(member(Role.ME_OFFICER, "other"))
     assert list(queries.completions(tunis, start, end)) == []
     assert queries.earnings_by_month(tunis, start, end) == {}
+
+
+def test_the_api_takes_a_file_answers_202_and_then_the_problems(
+        login: Callable[[User], Client], me_user: User, people: list[Participant],
+        django_capture_on_commit_callbacks: Any) -> None:
+    client = login(me_user)
+    content = csv_bytes(header_of(RecordType.EARNINGS), [earning(people[0].reference), earning("P0000NOPE")])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/records/imports", {"record_type": "earnings",
+                                                           "file": SimpleUploadedFile("e.csv", content)})
+    assert response.status_code == 202, response.content
+    batch = client.get(f"/api/v1/records/imports/{response.json()['id']}").json()
+    assert batch["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in batch["errors"]] == [(3, "participant")]
+    refused = client.post("/api/v1/records/imports", {"record_type": "earnings",
+                                                      "file": SimpleUploadedFile("e.txt", b"x")})
+    assert refused.status_code == 422 and refused.json()["code"] == "file_unreadable"
