@@ -84,3 +84,47 @@ def columns(items: Sequence[Bar], *, title: str) -> SafeString:
                      f'{escape(label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every label and figure above is escaped
+
+
+@dataclass(frozen=True)
+class ProgressBar:
+    label: str
+    percent: int | None   # actual as a percentage of target; None: hidden or no target
+    display: str          # "2,100 of 3,190 (66%)" or "…"
+
+
+def progress_bars(items: Sequence[ProgressBar], *, title: str) -> SafeString:
+    """One bar per framework indicator, drawn for a phone's width: the label on its own line, then a track
+    filled up to the actual's share of its target (capped at 150%, a dashed mark at 100%) with the figure
+    written on it. Green once the target is reached. Mirrored in right-to-left languages."""
+    rtl = get_language_bidi()
+    width, line, track = 360, 18, 20
+    step = line + track + 10
+    full = (width - 8) / 1.5
+    height = len(items) * step + 4
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart progress" role="img" '
+             f'viewBox="0 0 {width} {height}" width="100%" direction="{"rtl" if rtl else "ltr"}" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+
+    def x(value: float) -> float:
+        return width - value if rtl else value
+
+    for n, item in enumerate(items):
+        y = 4 + n * step
+        parts.append(f'<text x="{x(4):.0f}" y="{y + 13}" text-anchor="start" font-size="13">'
+                     f'{escape(item.label[:48])}</text>')
+        top = y + line
+        parts.append(f'<rect x="4" y="{top}" width="{width - 8}" height="{track}" fill="#eef2f0" rx="2"/>')
+        if item.percent:
+            length = min(item.percent, 150) / 100 * full
+            colour = "#1d5f4a" if item.percent >= 100 else "#c98a1b"
+            left = x(4 + length) if rtl else 4
+            parts.append(f'<rect x="{left:.1f}" y="{top}" width="{length:.1f}" height="{track}" fill="{colour}" '
+                         f'rx="2"/>')
+        mark = x(4 + full)
+        parts.append(f'<line x1="{mark:.1f}" y1="{top - 2}" x2="{mark:.1f}" y2="{top + track + 2}" stroke="#111" '
+                     f'stroke-dasharray="3 2"/>')
+        parts.append(f'<text x="{x(8):.0f}" y="{top + 15}" text-anchor="start" font-size="12" '
+                     f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(item.display)}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every label and figure above is escaped

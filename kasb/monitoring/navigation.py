@@ -14,4 +14,6 @@ def nav_items(principal: Principal) -> list[tuple[Any, str]]:
     """(label, url) pairs this person may open (labels may be lazy); no query."""
     if not principal.can(Cap.VIEW_INDICATORS):
         return []
-    return [(_("Indicators"), reverse("monitoring:dashboard")), (_("Reports"), reverse("monitoring:report"))]
+    return [(_("Indicators"), reverse("monitoring:dashboard")), (_("Reports"), reverse("monitoring:report")),
+            (_("Results frameworks"), reverse("monitoring:frameworks")),
+            (_("Market insight"), reverse("monitoring:insight"))]

@@ -7,6 +7,7 @@ recorded with who, when and why.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -17,16 +18,20 @@ from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.background import enqueue
-from kasb.core.errors import Conflict, DomainError, ValidationFailed
+from kasb.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from kasb.core.money import check_currency
 from kasb.core.pdf import render_pdf
-from kasb.core.permissions import Principal
+from kasb.core.permissions import Cap, Principal, require
+from kasb.orgs.models import Programme
 from kasb.orgs.queries import principal_for_user
 
 from . import exports
 from .context import Filters, parse_filters, scope_for
+from .frameworks import managed_programme_partners, parse_period
 from .indicators import INDICATORS
-from .models import ReportRun, ReportRunChange
+from .models import Framework, ReportRun, ReportRunChange, Result, ResultIndicator, Target
 from .tables import Table, compute, period_label
+from .vocab import DIMENSIONS
 
 S = ReportRun.Status
 MOVES: dict[str, frozenset[str]] = {
@@ -109,3 +114,178 @@ def _render(format: str, tables: list[Table], filters: Filters) -> bytes:
     return render_pdf("monitoring/report_pdf.html", {
         "themes": exports.grouped(tables), "filters": filters, "note": exports.note(tables),
         "period": period_label(filters.start, filters.end)})
+
+
+# --- results frameworks -------------------------------------------------------------------------------
+# Building a framework is plain data entry by M&E staff of the programme's partner (manage_monitoring).
+
+def _check_programme(actor: Principal, programme: Programme) -> None:
+    require(actor, Cap.MANAGE_MONITORING)
+    partners = managed_programme_partners(actor)
+    if partners is not None and programme.partner_id not in partners:
+        raise PermissionDenied(_("You do not manage monitoring for this programme's partner."))
+
+
+def _text(value: Any, field: str, limit: int) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed(_("This field is required."), field=field)
+    if len(text) > limit:
+        raise ValidationFailed(_("Write at most %(n)s characters.") % {"n": limit}, field=field)
+    return text
+
+
+@transaction.atomic
+def create_framework(*, actor: Principal, programme: Programme, name: str, iati_identifier: str = "",
+                     template: str = "") -> Framework:
+    _check_programme(actor, programme)
+    name = _text(name, "name", 200)
+    if Framework.objects.filter(programme=programme, name=name).exists():
+        raise Conflict(_("This programme already has a results framework with this name."), code="duplicate",
+                       field="name")
+    framework = Framework.objects.create(programme=programme, name=name, iati_identifier=iati_identifier.strip()[:150],
+                                         template=template, created_by=actor.user)
+    audit.record(actor=actor.user, verb="monitoring.framework_created", obj=framework, programme=programme.pk)
+    return framework
+
+
+@transaction.atomic
+def set_iati_identifiers(*, actor: Principal, framework: Framework, iati_identifier: str,
+                         reporting_org_ref: str) -> Framework:
+    """The identifiers the IATI results export needs: the activity's and the reporting organisation's."""
+    _check_programme(actor, framework.programme)
+    activity = _text(iati_identifier, "iati_identifier", 150)
+    org = _text(reporting_org_ref, "reporting_org_ref", 100)
+    if not activity.startswith(org + "-"):
+        raise ValidationFailed(_("An IATI activity identifier starts with the organisation identifier and a "
+                                 "hyphen (JO-MOI-1234-PROJECT-1)."), field="iati_identifier")
+    if any(c.isspace() or c in "/&|?" for c in activity):
+        raise ValidationFailed(_("An IATI identifier has no spaces or the characters / & | ?."),
+                               field="iati_identifier")
+    Framework.objects.filter(pk=framework.pk).update(iati_identifier=activity, reporting_org_ref=org)
+    audit.record(actor=actor.user, verb="monitoring.framework_iati_set", obj=framework, iati_identifier=activity)
+    framework.refresh_from_db()
+    return framework
+
+
+@transaction.atomic
+def add_result(*, actor: Principal, framework: Framework, title: str, parent: Result | None = None) -> Result:
+    """An outcome (no parent) or an output under an outcome, numbered 1, 2 … and 1.1, 1.2 …"""
+    _check_programme(actor, framework.programme)
+    title = _text(title, "title", 300)
+    if parent is not None and (parent.framework_id != framework.pk or parent.level != Result.Level.OUTCOME):
+        raise ValidationFailed(_("An output goes under an outcome of the same framework."), field="parent")
+    siblings = Result.objects.filter(framework=framework, parent=parent).count()
+    code = f"{parent.code}.{siblings + 1}" if parent else str(siblings + 1)
+    level = Result.Level.OUTPUT if parent else Result.Level.OUTCOME
+    result = Result.objects.create(framework=framework, parent=parent, level=level, code=code, title=title,
+                                   order=siblings + 1)
+    audit.record(actor=actor.user, verb="monitoring.result_added", obj=result, framework=framework.pk)
+    return result
+
+
+def _decimal(value: Any, field: str, *, required: bool = False) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            raise ValidationFailed(_("Enter a number."), field=field)
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValidationFailed(_("Enter a number."), field=field) from None
+    if not number.is_finite() or number < 0 or number >= Decimal("1e12"):
+        raise ValidationFailed(_("Enter a number of zero or more."), field=field)
+    return number.quantize(Decimal("0.01"))
+
+
+def _check_indicator(code: str, dimension: str, value: str, as_share: bool, currency: str) -> str:
+    ind = INDICATORS.get(code)
+    if ind is None or not ind.available:
+        raise ValidationFailed(_("Choose one of the listed indicators."), field="code")
+    if dimension or value or as_share:
+        if dimension not in ind.dimensions or DIMENSIONS[dimension].kind == "time":
+            raise ValidationFailed(_("This indicator cannot be kept to that breakdown."), field="filter_dimension")
+        choices = DIMENSIONS[dimension].choices
+        if not value or (choices and value not in {c for c, _l in choices}):
+            raise ValidationFailed(_("Choose one of the listed values."), field="filter_value")
+    if as_share and ind.unit != "count":
+        raise ValidationFailed(_("Only a count can be shown as a share of all."), field="as_share")
+    if ind.unit == "money":
+        if not currency:
+            raise ValidationFailed(_("Give the currency of the targets (e.g. USD)."), field="currency")
+        return check_currency(currency)
+    return ""
+
+
+@transaction.atomic
+def add_result_indicator(*, actor: Principal, result: Result, code: str, filter_dimension: str = "",
+                         filter_value: str = "", as_share: bool = False, baseline: Any = None,
+                         baseline_year: Any = None, currency: str = "") -> ResultIndicator:
+    _check_programme(actor, result.framework.programme)
+    currency = _check_indicator(code, filter_dimension, filter_value, as_share, (currency or "").strip().upper())
+    year = None
+    if baseline_year not in (None, ""):
+        text = str(baseline_year).strip()
+        if not text.isdigit() or not 1990 <= int(text) <= 2100:
+            raise ValidationFailed(_("Enter a year such as 2024."), field="baseline_year")
+        year = int(text)
+    order = ResultIndicator.objects.filter(result=result).count() + 1
+    line = ResultIndicator.objects.create(result=result, code=code, filter_dimension=filter_dimension,
+                                          filter_value=filter_value, as_share=as_share,
+                                          baseline=_decimal(baseline, "baseline"), baseline_year=year,
+                                          currency=currency, order=order)
+    audit.record(actor=actor.user, verb="monitoring.result_indicator_added", obj=line, code=code)
+    return line
+
+
+@transaction.atomic
+def set_target(*, actor: Principal, indicator: ResultIndicator, period: str, value: Any) -> Target:
+    """Set (or change) the target of one indicator for one period."""
+    _check_programme(actor, indicator.result.framework.programme)
+    period = str(period or "").strip().upper()
+    parse_period(period)
+    number = _decimal(value, "value", required=True)
+    assert number is not None
+    target, created = Target.objects.update_or_create(indicator=indicator, period=period,
+                                                      defaults={"value": number})
+    audit.record(actor=actor.user, verb="monitoring.target_set", obj=target, period=period, value=str(number),
+                 created=created)
+    return target
+
+
+@transaction.atomic
+def remove_result_indicator(*, actor: Principal, indicator: ResultIndicator) -> None:
+    _check_programme(actor, indicator.result.framework.programme)
+    audit.record(actor=actor.user, verb="monitoring.result_indicator_removed", obj=indicator, code=indicator.code)
+    indicator.delete()
+
+
+@transaction.atomic
+def install_framework(*, actor: Principal, programme: Programme, template: str, first_year: int | None = None,
+                      ) -> Framework:
+    """A results framework from a shipped template (kasb/monitoring/seeds.py): the targets the programme's
+    own documents state, for the span of years they cover, starting at `first_year` (default: the
+    programme's start year, or this year)."""
+    from .seeds import TEMPLATES
+
+    spec = TEMPLATES.get(template)
+    if spec is None:
+        raise ValidationFailed(_("There is no such results framework template."), field="template")
+    start = first_year or (programme.starts_on.year if programme.starts_on else timezone.localdate().year)
+    period = f"{start}-{start + spec.years - 1}" if spec.years > 1 else str(start)
+    framework = create_framework(actor=actor, programme=programme, name=str(spec.name), template=template)
+    for outcome in spec.outcomes:
+        parent = add_result(actor=actor, framework=framework, title=str(outcome.title))
+        _install_lines(actor, parent, outcome.lines, period)
+        for output in outcome.outputs:
+            child = add_result(actor=actor, framework=framework, title=str(output.title), parent=parent)
+            _install_lines(actor, child, output.lines, period)
+    return framework
+
+
+def _install_lines(actor: Principal, result: Result, lines: Any, period: str) -> None:
+    for spec in lines:
+        line = add_result_indicator(actor=actor, result=result, code=spec.code, filter_dimension=spec.dimension,
+                                    filter_value=spec.value, as_share=spec.as_share, currency=spec.currency,
+                                    baseline=0 if not spec.as_share else None)
+        set_target(actor=actor, indicator=line, period=period, value=spec.target)

@@ -77,3 +77,40 @@ def test_me_officer_filters_the_dashboard_downloads_csv_and_reads_it_in_arabic(
     page.wait_for_url("**/ar/monitoring/report/**")
     assert page.locator("table").count() >= 15  # money tables appear once there are earnings
     shoot(page, "monitoring-report-ar", full_page=False)
+
+
+def test_me_officer_installs_a_results_framework_and_reads_progress_on_a_phone(
+        phone_page: Any, base_url: str, root: Principal, world: dict[str, Any], member: Callable[..., User],
+        shoot: Callable[..., Path]) -> None:
+    _programme_with_learners(root, world)
+    officer = member(Role.ME_OFFICER)
+    page = phone_page
+    sign_in_staff(page, base_url, officer)
+    year = timezone.localdate().year
+
+    page.goto(f"{base_url}/en/monitoring/frameworks/")
+    page.select_option("#f-template", "bot_digital_skills")
+    page.fill("#f-first-year", str(year))
+    with page.expect_navigation():
+        page.click("form[aria-labelledby=h-new] button[type=submit]")
+    assert "/edit/" in page.url
+    assert "3190" in page.get_by_test_id("tree").inner_text()
+
+    # Change one target with the plain form beside it.
+    line = page.locator("li.line[data-code=staff_trained]")
+    line.locator("input[name=period]").fill(str(year))
+    line.locator("input[name=value]").fill("20")
+    with page.expect_navigation():
+        line.locator("button", has_text="Set target").click()
+    assert f"{year}: 20" in page.get_by_test_id("tree").inner_text()
+
+    page.click("text=Progress against target")
+    page.fill("#f-period", f"{year}-{year + 2}")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    table = page.get_by_test_id("progress")
+    completed = table.locator("tr", has_text="Completed training").first.inner_text()
+    assert "3190" in completed and "12" in completed  # 12 of the 18 learners completed
+    assert page.locator("svg.chart rect").count() > 10
+    assert "Safe to share" in page.get_by_test_id("suppression-note").inner_text()
+    shoot(page, "monitoring-framework-progress-phone")
