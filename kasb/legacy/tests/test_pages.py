@@ -183,3 +183,30 @@ def test_the_api_takes_a_file_answers_202_and_then_the_problems(
     refused = client.post("/api/v1/records/imports", {"record_type": "earnings",
                                                       "file": SimpleUploadedFile("e.txt", b"x")})
     assert refused.status_code == 422 and refused.json()["code"] == "file_unreadable"
+
+
+def test_another_partners_staff_cannot_open_an_import_and_htmx_gets_only_the_progress(
+        login: Callable[[User], Client], me_user: User, member: Callable[..., User], run_import: Any,
+        people: list[Participant]) -> None:
+    batch = run_import(principal_for_user(me_user), RecordType.EARNINGS, [earning("P0000NOPE")])
+    tunis = login(member(Role.ME_OFFICER, "other"))
+    assert tunis.get(f"/en/records/imports/{batch.pk}/").status_code == 404
+    assert tunis.get(f"/en/records/imports/{batch.pk}/problems.csv").status_code == 404
+    assert tunis.post(f"/en/records/imports/{batch.pk}/undo/").status_code == 404
+    fragment = login(me_user).get(f"/en/records/imports/{batch.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="progress"') and "<html" not in fragment
+
+
+def test_undo_from_the_import_page(login: Callable[[User], Client], me_user: User, run_import: Any,
+                                   people: list[Participant]) -> None:
+    from kasb.legacy.models import HistoricalEarning
+
+    batch = run_import(principal_for_user(me_user), RecordType.EARNINGS, [earning(people[0].reference)])
+    client = login(me_user)
+    assert "Undo this import" in client.get(f"/en/records/imports/{batch.pk}/").content.decode()
+    page = client.post(f"/en/records/imports/{batch.pk}/undo/", {"reason": "wrong month"}, follow=True)
+    html = page.content.decode()
+    assert "The import is undone" in html and "Undone" in html and "Undo this import" not in html
+    assert not HistoricalEarning.objects.exists()
+    again = client.post(f"/en/records/imports/{batch.pk}/undo/", follow=True).content.decode()
+    assert "Only an import that imported rows can be undone." in again

@@ -43,6 +43,7 @@ def test_an_me_officer_corrects_a_bad_row_and_imports_past_enrolments(
 
     page.click("text=Historical records")
     page.wait_for_url("**/en/records/")
+    shoot(page, "legacy-upload")
     page.select_option("select[name=record_type]", "enrolments")
     page.set_input_files("input[name=file]", enrolment_file(people, bad_start="06/13/2022"))
     page.click("main button[type=submit]")
