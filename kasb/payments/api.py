@@ -504,7 +504,7 @@ def import_results(request: HttpRequest, file: File[UploadedFile],
         raise ResultFileError(_("The result file is not a CSV file that can be read. Save it as CSV (UTF-8) and "
                                 "upload it again."), details=[{"row": None, "column": None, "reason": str(exc)}]
                               ) from None
-    return (202 if imported.status == ResultImport.Status.RUNNING else 200), imported
+    return Status(202 if imported.status == ResultImport.Status.RUNNING else 200, imported)
 
 
 @router.get("/batches/{batch_id}/results/{import_id}", response={200: ResultImportOut, **ERRORS})
