@@ -38,6 +38,7 @@ from .sources import Source, _day
 from .tables import _median, threshold
 
 ANYWHERE = ""
+TREND_ROWS = 8
 PUBLISHED = (Project.Status.PUBLISHED, Project.Status.PAUSED, Project.Status.COMPLETED)
 
 
@@ -52,7 +53,6 @@ class Gap:
     qualified: int | None = None  # None: not applicable (a task type) or hidden
     active: int | None = None
     hidden: set[str] = field(default_factory=set)   # which counts are hidden
-    months: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # tasks by month
 
     @property
     def pay_display(self) -> str:
@@ -101,13 +101,18 @@ class Insight:
     suppressed: bool
     threshold: int
     areas: dict[int, str]
+    trend: list[tuple[str, list[int]]]   # the busiest skills: tasks posted in each month of the period
 
 
 # --- demand -------------------------------------------------------------------------------------------
 
-def _demand(src: Source, area_id: int | None) -> tuple[dict[tuple[str, int | None], Gap], dict[str, int]]:
+Demand = tuple[dict[tuple[str, int | None], Gap], dict[str, int], dict[str, dict[str, int]]]
+
+
+def _demand(src: Source, area_id: int | None) -> Demand:
     scope = src.scope
     totals: dict[str, int] = defaultdict(int)  # tasks per skill, each project counted once
+    monthly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     projects = Project.objects.filter(src.in_period("published_at"), src.programme("programme_id"),
                                       scope.q("programme__partner_id"), status__in=PUBLISHED)
     rows = list(projects.annotate(n=Count("tasks")).values("pk", "task_type", "published_at", "pay_per_task",
@@ -119,8 +124,10 @@ def _demand(src: Source, area_id: int | None) -> tuple[dict[tuple[str, int | Non
     for row in rows:
         answers = row["n"] * row["overlap"]
         keys = [str(s) for s in skills.get(row["pk"], [])] or [f"task:{row['task_type']}"]
+        month = f"{_day(row['published_at'] or src.filters.start):%Y-%m}"
         for key in keys:
             totals[key] += answers
+            monthly[key][month] += answers
         places: list[int | None] = list(areas.get(row["pk"], [])) or [None]
         for where in places:
             if area_id and where not in (area_id, None):
@@ -129,7 +136,6 @@ def _demand(src: Source, area_id: int | None) -> tuple[dict[tuple[str, int | Non
                 gap = gaps.setdefault((key, where), Gap(key, "", where))
                 gap.tasks += answers
                 gap.pay[row["currency"]] += answers * row["pay_per_task"]
-                gap.months[f"{_day(row['published_at'] or src.filters.start):%Y-%m}"] += answers
     openings = Opportunity.objects.filter(src.in_period("created_at"), scope.q("employer__parent_id"))
     if area_id:
         openings = openings.filter(Q(area_id=area_id) | Q(area__isnull=True))
@@ -141,7 +147,7 @@ def _demand(src: Source, area_id: int | None) -> tuple[dict[tuple[str, int | Non
             gap.openings += 1
             if job["pay_minor"]:
                 gap.pay[job["pay_currency"]] += job["pay_minor"]
-    return gaps, totals
+    return gaps, totals, monthly
 
 
 def _through(model: Any, left: str, right: str, ids: list[int]) -> dict[int, list[int]]:
@@ -257,7 +263,7 @@ def insight(principal: Principal, filters: Filters, *, area_id: int | None = Non
     scope: Scope = scope_for(principal)
     hide = filters.suppress or not scope.unsuppressed
     src = Source(filters, scope, frozenset())
-    by_key, totals = _demand(src, area_id)
+    by_key, totals, monthly = _demand(src, area_id)
     overall = _supply(src, by_key)
     _labels(by_key)
     gaps = sorted(by_key.values(), key=lambda g: (-g.tasks, -g.openings, g.label, g.area_id or 0))
@@ -269,7 +275,10 @@ def insight(principal: Principal, filters: Filters, *, area_id: int | None = Non
     area_ids = {g.area_id for g in gaps if g.area_id}
     areas = {a.pk: str(a) for a in Area.objects.filter(pk__in=sorted(area_ids))}
     advice = suggestions(by_key, totals, overall, hide, limit, top)
-    return Insight(filters, gaps, _courses(src, hide, limit), advice, hide, limit, areas)
+    labels = {key: gap.label for (key, _area), gap in by_key.items()}
+    busiest = sorted(totals, key=lambda k: (-totals[k], labels.get(k, k)))[:TREND_ROWS]
+    trend = [(labels.get(k, k), [monthly[k].get(m, 0) for m in filters.months]) for k in busiest]
+    return Insight(filters, gaps, _courses(src, hide, limit), advice, hide, limit, areas, trend)
 
 
 def suggestions(gaps: dict[tuple[str, int | None], Gap], totals: dict[str, int], qualified: dict[str, int],

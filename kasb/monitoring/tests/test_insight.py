@@ -66,6 +66,9 @@ def test_demand_against_supply(root: Principal, market: dict[str, Any]) -> None:
     assert translation.pay == {"JOD": 80 * 300} and translation.per_worker == Decimal("26.7")
     receipts = gaps[("Data entry from an image or PDF", None)]
     assert (receipts.tasks, receipts.qualified, receipts.active) == (10, None, 3)
+    trend = dict(insight(root, parse_filters({**this_year(), "suppress": "0"})).trend)
+    month = this_year()["start"][:4] + timezone.localdate().strftime("-%m")
+    assert trend["Translation Arabic→English"][parse_filters(this_year()).months.index(month)] == 80
 
 
 def test_an_area_filter_keeps_that_area_and_anywhere(root: Principal, market: dict[str, Any]) -> None:
