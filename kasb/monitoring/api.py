@@ -1,4 +1,5 @@
-"""/api/v1/monitoring: indicator definitions and indicator tables.
+"""/api/v1/monitoring: indicator definitions and indicator tables, results frameworks with progress against
+target, and market insight.
 
 Read-only. A table is suppressed (small cells hidden, with complements) unless the caller may see
 unsuppressed figures and asks for them with suppress=false; the body says which it is. Bad filters are a
@@ -87,3 +88,94 @@ def indicator_table(request: HttpRequest, code: str, params: Query[TableQuery]) 
     data = params.dict()
     data["suppress"] = "1" if params.suppress else "0"
     return [table_dict(t) for t in compute(ind, parse_filters(data), scope)]
+
+
+# --- results frameworks and market insight -------------------------------------------------------------
+
+class FrameworkOut(Schema):
+    id: int
+    name: str
+    programme: int
+    periods: list[str]
+
+
+@router.get("/frameworks", response=list[FrameworkOut], summary="Results frameworks the caller may see")
+def frameworks(request: HttpRequest) -> list[dict[str, Any]]:
+    from django.db.models import Prefetch
+
+    from .frameworks import frameworks_for
+    from .models import Target
+
+    qs = frameworks_for(_principal(request)).prefetch_related(
+        Prefetch("results__indicators__targets", Target.objects.only("indicator_id", "period")))
+    out = []
+    for f in qs.order_by("name", "pk"):
+        periods = {t.period for r in f.results.all() for line in r.indicators.all() for t in line.targets.all()}
+        out.append({"id": f.pk, "name": f.name, "programme": f.programme_id, "periods": sorted(periods)})
+    return out
+
+
+class ProgressQuery(Schema):
+    period: str
+    suppress: bool = True
+
+
+class ProgressOut(Schema):
+    result: str
+    level: str
+    indicator: str
+    label: str
+    filter: dict[str, str]
+    as_share: bool
+    baseline: str | None
+    target: str | None
+    actual: str | None
+    suppressed: bool
+    percent_of_target: int | None
+
+
+@router.get("/frameworks/{pk}/progress", response=list[ProgressOut],
+            summary="Baseline, target and actual of every indicator of a framework for a period")
+def framework_progress(request: HttpRequest, pk: int, params: Query[ProgressQuery]) -> list[dict[str, Any]]:
+    """The period is a year (2025), a quarter (2025-Q2) or a span of years (2022-2024)."""
+    from .frameworks import framework_for, progress
+
+    principal = _principal(request)
+    framework = framework_for(principal, pk)
+    rows = progress(principal, framework, params.period.strip().upper(), suppress=params.suppress)
+    return [{"result": r.result.code, "level": r.result.level, "indicator": r.line.code, "label": r.label,
+             "filter": ({r.line.filter_dimension: r.line.filter_value} if r.line.filter_dimension else {}),
+             "as_share": r.line.as_share, "baseline": _text(r.line.baseline), "target": _text(r.target),
+             "actual": _text(r.actual), "suppressed": r.hidden, "percent_of_target": r.percent} for r in rows]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+class InsightQuery(Schema):
+    start: str = ""
+    end: str = ""
+    programme: str = ""
+    area: int | None = None
+    suppress: bool = True
+
+
+@router.get("/insight", summary="Skills demanded against skills supplied, courses that lead to work, suggestions")
+def market_insight(request: HttpRequest, params: Query[InsightQuery]) -> dict[str, Any]:
+    from .insight import insight
+
+    data = {"start": params.start, "end": params.end, "programme": params.programme,
+            "suppress": "1" if params.suppress else "0"}
+    result = insight(_principal(request), parse_filters(data), area_id=params.area)
+    return {
+        "start": result.filters.start.isoformat(), "end": result.filters.end.isoformat(),
+        "suppressed": result.suppressed, "threshold": result.threshold, "suggestions": result.suggestions,
+        "gaps": [{"skill": g.label, "key": g.key, "area": result.areas.get(g.area_id or 0), "tasks": g.tasks,
+                  "pay": dict(g.pay), "openings": g.openings, "qualified": g.qualified, "active": g.active,
+                  "hidden": sorted(g.hidden)} for g in result.gaps],
+        "courses": [{"course": c.label, "started": None if c.hidden else c.started,
+                     "completion_rate": _text(c.completion_rate), "onboarded_share": _text(c.onboarded_share),
+                     "median_accuracy": _text(c.accuracy), "median_earnings": c.earnings, "suppressed": c.hidden}
+                    for c in result.courses],
+    }

@@ -265,3 +265,41 @@ def test_iati_export_needs_the_identifiers(login: Callable[..., Client], me_offi
     assert response.status_code in (400, 422)
     with pytest.raises(ValidationFailed):
         services.set_iati_identifiers(actor=root, framework=bot, iati_identifier="OTHER-1", reporting_org_ref="JO-1")
+
+
+# --- API ----------------------------------------------------------------------------------------------
+
+def test_api_progress_is_suppressed_unless_asked(login: Callable[..., Client], me_officer_user: Any,
+                                                 donor_officer_user: Any, bot: Framework) -> None:
+    url = f"/api/v1/monitoring/frameworks/{bot.pk}/progress?period={period()}"
+    inside = {(r["indicator"], *r["filter"].values()): r for r in login(me_officer_user).get(
+        url + "&suppress=false").json()}
+    assert inside[("completed",)]["actual"] == "5" and inside[("completed",)]["target"] == "3190"
+    assert inside[("completed", "female")]["actual"] == "60" and inside[("completed", "female")]["as_share"]
+    donor = {(r["indicator"], *r["filter"].values()): r for r in login(donor_officer_user).get(
+        url + "&suppress=false").json()}
+    assert donor[("completed", "female")]["actual"] is None and donor[("completed", "female")]["suppressed"]
+    bad = login(me_officer_user).get(f"/api/v1/monitoring/frameworks/{bot.pk}/progress?period=soon")
+    assert bad.status_code == 422 and bad.json()["field"] == "period"
+
+
+def test_api_framework_list_query_count_does_not_grow(root: Principal, bot: Framework,
+                                                      login: Callable[..., Client], me_officer_user: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(me_officer_user)
+
+    def count() -> tuple[int, list[dict[str, Any]]]:
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/api/v1/monitoring/frameworks").json()
+        return len(queries), body
+
+    small, body = count()
+    assert body == [{"id": bot.pk, "name": bot.name, "programme": bot.programme_id, "periods": [period()]}]
+    services.install_framework(actor=root, programme=bot.programme, template="rasht_valley_livelihoods",
+                               first_year=2007)
+    for n in range(3):
+        services.create_framework(actor=root, programme=bot.programme, name=f"Extra {n}")
+    large, body = count()
+    assert len(body) == 5 and large == small

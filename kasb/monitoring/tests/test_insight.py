@@ -132,3 +132,11 @@ def test_the_page_query_count_does_not_grow(root: Principal, world: dict[str, An
         VerifiedSkill.objects.create(participant=person, skill=market["skill"], level=1, evidence="test",
                                      evidence_type="skills.test", evidence_id=str(person.pk))
     assert count() == small
+
+
+def test_the_api(login: Callable[..., Client], me_officer_user: Any, market: dict[str, Any]) -> None:
+    body = login(me_officer_user).get("/api/v1/monitoring/insight").json()
+    assert body["suppressed"] is True
+    translation = next(g for g in body["gaps"] if g["key"] == str(market["skill"].pk))
+    assert translation["tasks"] == 80 and translation["qualified"] is None and "qualified" in translation["hidden"]
+    assert body["suggestions"][0].startswith("Translation Arabic→English: 80 tasks posted")
