@@ -19,7 +19,7 @@ What it makes (kasb.web.demo calls it from inside its money steps, so the payout
   (which she can still appeal), one waiting for review, and open projects to work on.
 
 Project 3 (Petra's loan forms) has exactly as many tasks as its workers earned: every task is done and paid,
-and nothing is left reserved.
+so it is completed, and nothing is left reserved.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 from kasb.core.permissions import Principal
 from kasb.microwork.models import Assignment, Project, Submission, Task, TaskUpload
-from kasb.microwork.services import fairpay, projects, review, uploads, work
+from kasb.microwork.services import closing, fairpay, projects, review, uploads, work
 from kasb.microwork.services.preferences import set_work_preferences
 from kasb.orgs.models import Organisation, Programme
 from kasb.participants.models import Participant
@@ -340,6 +340,8 @@ def finish(mw: Microwork) -> None:
     _tunis(mw)
     _pilot(mw)
     _just_posted(mw)
+    # What the periodic sweep would do: the finished loan-forms project completes (nothing left to release).
+    closing.complete_finished_projects()
 
 
 def _pilot(mw: Microwork) -> None:

@@ -393,7 +393,7 @@ def test_demo_microwork_is_real_work_paid_through_review(db: Any, demo_settings:
     assert {p.client.name for p in projects} == clients
     assert {p.task_type for p in projects} >= {"translation", "transcription", "data_entry", "classification",
                                               "survey"}
-    assert {p.status for p in projects} == {"published", "paused", "draft", "cancelled"}
+    assert {p.status for p in projects} == {"published", "paused", "draft", "cancelled", "completed"}
     assert {lang for p in projects for lang in p.languages} >= {"ar", "en", "ru", "tg", "fr"}
 
     # Each microwork earning in the ledger is an approved submission, paid once, from its project's reservation.
@@ -418,6 +418,7 @@ def test_demo_microwork_is_real_work_paid_through_review(db: Any, demo_settings:
     assert not loans.tasks.exclude(status="complete").exists()
     assert not Submission.objects.filter(project=loans).exclude(status="approved").exists()
     assert reserved_available(loans).minor == 0
+    assert loans.status == Project.Status.COMPLETED      # completed by the sweep, off the workers' list
     # Priced for 20 seconds a call, the calls took about 30: paused for repricing, every worker topped up.
     paused = Project.objects.get(status="paused")
     assert "Paused for repricing" in pause_reason(paused) and (paused.measured_median_seconds or 0) > 20

@@ -161,3 +161,11 @@ def switch_language(page: Any, code: str) -> None:
 @pytest.fixture
 def base_url(live_server: Any) -> str:
     return str(live_server.url)
+
+
+def go_to(page: Any, href: str) -> None:
+    """Follow a link of the main navigation as a person would: on a phone the links sit behind "Menu"."""
+    opener = page.locator("a.menu-open")
+    if opener.is_visible():
+        opener.click()
+    page.click(f"nav.main a[href='{href}']")

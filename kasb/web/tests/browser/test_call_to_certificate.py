@@ -41,7 +41,7 @@ from kasb.training.models import TestAttempt as Attempt
 from kasb.training.models import TestItem as Item
 from kasb.training.services import courses, placement
 
-from .conftest import DESKTOP, PHONE, TIMEOUT_MS, sign_in_browser, sign_in_staff
+from .conftest import DESKTOP, PHONE, TIMEOUT_MS, go_to, sign_in_browser, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -205,7 +205,7 @@ def test_from_call_to_certificate(pages: Callable[[dict[str, int]], Any], base_u
     link_login(actor=principal_for_user(coordinator_user), participant=application.participant, user=user)
     mine = pages(PHONE)
     sign_in_browser(mine, base_url, PHONE_NUMBER, language="ar")
-    mine.click("nav.main a[href='/ar/training/me/']")
+    go_to(mine, "/ar/training/me/")
     mine.wait_for_url("**/ar/training/me/")
     assert "الخطوات الرقمية الأولى" in mine.inner_text("main")  # the course title, in her language
     with mine.expect_navigation():

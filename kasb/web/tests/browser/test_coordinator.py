@@ -14,7 +14,7 @@ from kasb.accounts.models import User
 from kasb.core.permissions import Role
 from kasb.participants.models import Participant
 
-from .conftest import current_totp, sign_in_browser, switch_language
+from .conftest import current_totp, go_to, sign_in_browser, switch_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_coordinator_sets_up_two_step_and_registers_in_arabic(
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert User.objects.get(pk=coordinator.pk).language == "ar"
 
-    page.click("nav.main a[href='/ar/participants/register/']")
+    go_to(page, "/ar/participants/register/")
     page.wait_for_url("**/ar/participants/register/")
     page.fill("input[name=given_name]", "Rana")
     page.fill("input[name=family_name]", "Khalil")

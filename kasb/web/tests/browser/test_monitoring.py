@@ -19,7 +19,7 @@ from kasb.orgs.services import create_programme
 from kasb.training.models import Enrolment
 from kasb.training.services.enrolment import move_enrolment
 
-from .conftest import sign_in_staff, switch_language
+from .conftest import go_to, sign_in_staff, switch_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_me_officer_filters_the_dashboard_downloads_csv_and_reads_it_in_arabic(
     page = desktop_page
     sign_in_staff(page, base_url, officer)
 
-    page.click("nav.main a[href='/en/monitoring/']")
+    go_to(page, "/en/monitoring/")
     page.wait_for_url("**/en/monitoring/")
     assert page.locator("svg.chart").count() == 4
     assert "Safe to share" in page.get_by_test_id("suppression-note").inner_text()

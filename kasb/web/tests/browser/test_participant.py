@@ -14,7 +14,7 @@ from kasb.core.permissions import Role
 from kasb.orgs.queries import principal_for_user
 from kasb.participants.services import link_login, register_participant
 
-from .conftest import sign_in_browser
+from .conftest import go_to, sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_participant_sees_own_record_without_two_step_or_registry(
     assert nav.locator("a[href='/en/participants/register/']").count() == 0
     shoot(page, "participant-home")
 
-    nav.locator("a[href='/en/participants/me/']").click()
+    go_to(page, "/en/participants/me/")
     page.wait_for_url("**/en/participants/me/")
     assert "Amal Haddad" in page.locator("h1").inner_text()
     assert person.reference in page.locator("h1").inner_text()

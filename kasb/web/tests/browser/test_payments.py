@@ -17,7 +17,7 @@ from kasb.participants.services import link_login, register_participant
 from kasb.payments.models import Deposit
 from kasb.payments.services import add_payout_method, decide_payout_method, pay_from_reservation, reserve
 
-from .conftest import DESKTOP, sign_in_browser, sign_in_staff
+from .conftest import DESKTOP, go_to, sign_in_browser, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def test_finance_records_a_deposit_and_a_worker_reads_my_money_in_arabic(
     sign_in_staff(desk, base_url, finance_user)
 
     # The finance officer finds the deposits page from the navigation.
-    desk.click("nav.main a[href='/en/payments/finance/']")
+    go_to(desk, "/en/payments/finance/")
     desk.wait_for_url(f"**/en/payments/finance/{world['partner'].pk}/")
     assert desk.locator("[data-balanced]").count() == 0  # nothing in the books yet
     desk.click(f"nav.subnav a[href='/en/payments/finance/{world['partner'].pk}/deposits/']")
@@ -81,7 +81,7 @@ def test_finance_records_a_deposit_and_a_worker_reads_my_money_in_arabic(
     page = phone_page
     sign_in_browser(page, base_url, "+962791110000", language="ar")
     page.wait_for_url("**/ar/dashboard/")
-    page.click("nav.main a[href='/ar/payments/me/']")
+    go_to(page, "/ar/payments/me/")
     page.wait_for_url("**/ar/payments/me/")
     html = page.locator("html")
     assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
