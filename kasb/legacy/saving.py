@@ -171,7 +171,8 @@ def _verify(actor: Principal, enrolments: list[HistoricalEnrolment], values: lis
             if person is None:
                 person = people[record.participant_id] = Participant.objects.get(pk=record.participant_id)
             made.append(verify_skill(actor=actor.user, participant=person, skill=skill, level=level,
-                                     evidence=Evidence.COURSE, evidence_type=EVIDENCE_TYPE, evidence_id=str(record.pk)))
+                                     evidence=Evidence.HISTORICAL, evidence_type=EVIDENCE_TYPE,
+                                     evidence_id=str(record.pk)))
     return made
 
 

@@ -37,6 +37,7 @@ class Evidence(models.TextChoices):
     COURSE = "course", _("Course completed")
     TEST = "test", _("Qualification test passed")
     WORK = "work", _("Measured work accuracy")
+    HISTORICAL = "historical", _("Historical record verified by the partner")
 
 
 class VerifiedSkill(models.Model):
