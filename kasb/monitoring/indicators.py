@@ -4,8 +4,9 @@ Each Indicator names the records it counts (a method of sources.Source), how a t
 from them (`aggregate`), which breakdowns make sense for it, and the plain-language definition shown on
 pages, in exports, by the API and in docs/indicators.md (which describes each one with its caveats).
 
-Results frameworks, surveys, historical imports and market insight come later and refer to indicators by
-`code`; an indicator whose records live in an app not built yet has `source=None` and `comes_with` set.
+Results frameworks (frameworks.py) refer to indicators by `code`. Careers records, survey answers and imported
+historical records are read by careers_rows.py, survey_rows.py and history_rows.py; an indicator whose records
+live in an app not installed has `source=None` and `comes_with` set.
 """
 
 from __future__ import annotations

@@ -207,19 +207,20 @@ def _hide(gaps: list[Gap], limit: int) -> None:
 def _courses(src: Source, hide: bool, limit: int) -> list[CourseOutcome]:
     """Per course, over cohorts that started in the period: completion, then the completers' onboarding,
     gold accuracy and earnings in the period. Five queries."""
-    enrolments = (Enrolment.objects.filter(src.in_period("cohort__starts_on", is_datetime=False),
-                                           src.programme("cohort__programme_id"), src.participants("participant"),
-                                           participant__isnull=False,
-                                           status__in=(Enrolment.Status.ACTIVE, Enrolment.Status.COMPLETED,
-                                                       Enrolment.Status.DROPPED))
-                  .values_list("cohort__course_id", "participant_id", "status"))
+    began = Enrolment.objects.filter(src.in_period("cohort__starts_on", is_datetime=False),
+                                     src.programme("cohort__programme_id"), src.participants("participant"),
+                                     participant__isnull=False,
+                                     status__in=(Enrolment.Status.ACTIVE, Enrolment.Status.COMPLETED,
+                                                 Enrolment.Status.DROPPED))
+    enrolments = began.values_list("cohort__course_id", "participant_id", "status").iterator(chunk_size=2000)
+    # The completers as a subquery, not a list of ids: the database keeps the join, whatever their number.
+    everyone = began.filter(status=Enrolment.Status.COMPLETED).values("participant_id")
     started: dict[int, set[int]] = defaultdict(set)
     completed: dict[int, set[int]] = defaultdict(set)
     for course, person, status in enrolments:
         started[course].add(person)
         if status == Enrolment.Status.COMPLETED:
             completed[course].add(person)
-    everyone = sorted(set().union(*completed.values())) if completed else []
     claimed = set(Submission.objects.filter(worker_id__in=everyone).values_list("worker_id", flat=True).distinct())
     gold = {w: (c, t) for w, c, t in Submission.objects.filter(
         src.in_period("submitted_at"), worker_id__in=everyone, gold_correct__isnull=False).values("worker_id")
@@ -246,7 +247,7 @@ def _courses(src: Source, hide: bool, limit: int) -> list[CourseOutcome]:
     return sorted(out, key=lambda o: o.label)
 
 
-def _earnings(src: Source, people: list[int]) -> dict[tuple[int, str], int]:
+def _earnings(src: Source, people: Any) -> dict[tuple[int, str], int]:
     from kasb.payments.models import AccountKind, Entry, TransactionKind
 
     kinds = (TransactionKind.EARNING, TransactionKind.TOP_UP)
