@@ -152,7 +152,7 @@ def _placement(actor: Principal, v: dict[str, Any]) -> Placement:
     placement = record_placement(actor=actor, participant=participant, employer=v["employer_org"], kind=v["kind"],
                                  title=v["title"], starts_on=v["started_on"], ends_on=v.get("ended_on"),
                                  wage=wage, wage_currency=wage.currency if wage else "",
-                                 wage_period=v["wage_period"] if wage else "")
+                                 wage_period=v["wage_period"] if wage else "", historical=True)
     if v.get("completed") is not None:
         placement = record_placement_outcome(actor=actor, placement=placement, completed=v["completed"])
     return placement

@@ -156,7 +156,7 @@ def add_months(day: date, months: int) -> date:
 def _create_placement(actor: Principal, *, participant: Participant, employer: Organisation,
                       application: CareerApplication | None, kind: str, title: str, starts_on: Any,
                       ends_on: Any = None, wage: Money | str | None = None, wage_currency: str = "",
-                      wage_period: str = "") -> Placement:
+                      wage_period: str = "", historical: bool = False) -> Placement:
     if kind not in OpportunityKind.values:
         raise ValidationFailed(_("Choose internship, apprenticeship, job or freelance gig."), field="kind")
     start, end = _date(starts_on, "starts_on", required=True), _date(ends_on, "ends_on")
@@ -180,8 +180,10 @@ def _create_placement(actor: Principal, *, participant: Participant, employer: O
         starts_on=start, ends_on=end, wage_minor=money.minor if money else None,
         wage_currency=money.currency if money else "", wage_period=wage_period if money else "",
         created_by=actor.user)
-    FollowUp.objects.bulk_create([FollowUp(placement=placement, months=m, due_on=add_months(start, m))
-                                  for m in FOLLOW_UP_MONTHS])
+    dues = [(m, add_months(start, m)) for m in FOLLOW_UP_MONTHS]
+    if historical:  # a placement from the partner's old records: no reminders for follow-ups long past
+        dues = [(m, due) for m, due in dues if due >= timezone.localdate()]
+    FollowUp.objects.bulk_create([FollowUp(placement=placement, months=m, due_on=due) for m, due in dues])
     audit.record(actor=actor.user, verb="placement.recorded", obj=placement, participant=participant.pk,
                  employer=employer.pk)
     return placement
@@ -190,8 +192,9 @@ def _create_placement(actor: Principal, *, participant: Participant, employer: O
 @transaction.atomic
 def record_placement(*, actor: Principal, participant: Participant, employer: Organisation, kind: str, title: str,
                      starts_on: Any, ends_on: Any = None, wage: Money | str | None = None, wage_currency: str = "",
-                     wage_period: str = "") -> Placement:
-    """A placement found outside the platform's applications (a job fair, the participant's own search)."""
+                     wage_period: str = "", historical: bool = False) -> Placement:
+    """A placement found outside the platform's applications (a job fair, the participant's own search), or
+    from the partner's records before Kasb (`historical`: follow-ups already past are not created)."""
     require(actor, Cap.MANAGE_CAREER_SERVICES)
     if not serves(actor, participant):
         raise NotFound(_("No such participant."))
@@ -199,7 +202,7 @@ def record_placement(*, actor: Principal, participant: Participant, employer: Or
         raise ValidationFailed(_("Choose an employer that works with the participant's programme."), field="employer")
     return _create_placement(actor, participant=participant, employer=employer, application=None, kind=kind,
                              title=title, starts_on=starts_on, ends_on=ends_on, wage=wage, wage_currency=wage_currency,
-                             wage_period=wage_period)
+                             wage_period=wage_period, historical=historical)
 
 
 @transaction.atomic
