@@ -87,6 +87,7 @@ def _detail(request: HttpRequest, participant: Participant, screen: str) -> Http
     live = {c.purpose for c in consents if c.withdrawn_at is None}
     return render(request, "participants/detail.html", {
         "p": participant, "protected": protected, "consents": consents, "own": own,
+        "careers": not own and principal.can(Cap.MANAGE_CAREER_SERVICES),
         "may_give": [(v, label) for v, label in ConsentPurpose.choices if v not in live] if own else [],
         "languages": language_names(participant.languages or []),
     })

@@ -38,6 +38,7 @@ def test_register_at_the_desk(desk: Client, world: dict[str, Any], coordinator_u
     page = desk.get(response["Location"]).content.decode()
     assert f"Rania Odeh is registered with reference {person.reference}." in page
     assert "+962795550000" in page and "Protected details" in page
+    assert f'href="/en/careers/manage/participants/{person.pk}/"' in page  # a coordinator serves careers too
     assert person.registered_by == coordinator_user and person.centre == world["irbid"]
     assert person.area is not None and person.area.code == "JO-IR"
     assert person.disability == {"seeing": 1, "hearing": 3} and person.languages == ["ar", "en"]
