@@ -14,8 +14,9 @@ from typing import Any
 from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -212,7 +213,30 @@ def cancel_registration(*, actor: Principal, registration: Registration) -> Regi
             if first is not None:
                 Registration.objects.filter(pk=first.pk).update(status=R.REGISTERED)
                 audit.record(actor=actor.user, verb="event.promoted_from_waitlist", obj=first)
+                transaction.on_commit(lambda: tell_promoted(registration_id=first.pk), robust=True)
     return locked
+
+
+def tell_promoted(*, registration_id: int) -> bool:
+    """SMS someone who has just moved from the waitlist to a place, in their language. True if a text went out."""
+    from kasb.core.sms import send_sms
+    from kasb.payments.services.payouts import COUNTRY_LANGUAGE
+
+    registration = (Registration.objects.select_related("event", "event__partner", "participant",
+                                                        "participant__user").get(pk=registration_id))
+    person = registration.participant
+    phone = person.phone if person is not None else registration.walk_in_phone
+    if not phone or registration.status != R.REGISTERED:
+        return False
+    user = person.user if person is not None else None
+    language = (user.language if user is not None and user.language
+                else COUNTRY_LANGUAGE.get(registration.event.partner.country, "en"))
+    event = registration.event
+    with override(language):
+        text = _("Kasb: a place has opened for you at %(event)s on %(day)s. We look forward to seeing you.") % {
+            "event": event.title, "day": formats.date_format(timezone.localtime(event.starts_at), "SHORT_DATE_FORMAT")}
+    send_sms(phone, text)
+    return True
 
 
 def checkin_token(registration: Registration) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from kasb.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -26,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 # --- events ----------------------------------------------------------------------------------------------
 
-def test_a_full_event_refuses_then_waitlists_and_a_freed_place_goes_to_the_waitlist(make_person: Any,
-                                                                                   fair: Event) -> None:
+def test_a_full_event_refuses_then_waitlists_and_a_freed_place_goes_to_the_waitlist(
+        make_person: Any, fair: Event, django_capture_on_commit_callbacks: Any) -> None:
     first, second, third = (make_person(login=True) for _ in range(3))
     events.register(actor=principal_of(first), event=fair)
     events.register(actor=principal_of(second), event=fair)
@@ -37,9 +40,15 @@ def test_a_full_event_refuses_then_waitlists_and_a_freed_place_goes_to_the_waitl
     waiting = events.register(actor=principal_of(third), event=fair, waitlist=True)
     assert waiting.status == R.WAITLISTED
     assert events.register(actor=principal_of(first), event=fair).status == R.REGISTERED  # again: the same place
-    events.cancel_registration(actor=principal_of(first), registration=Registration.objects.get(participant=first))
+    with django_capture_on_commit_callbacks(execute=True):
+        events.cancel_registration(actor=principal_of(first), registration=Registration.objects.get(participant=first))
     waiting.refresh_from_db()
     assert waiting.status == R.REGISTERED
+    # The person promoted is told by SMS, in their language, that the place is theirs.
+    sent = [json.loads(line) for line in (Path(settings.SMS_FILE_PATH) / "messages.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [m["to"] for m in sent] == [third.phone] and fair.title in sent[0]["text"]
+    assert "a place has opened for you" in sent[0]["text"]
 
 
 def test_double_qr_check_in_counts_one_attendance(make_person: Any, fair: Event, coordinator: Principal) -> None:
