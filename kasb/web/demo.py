@@ -10,6 +10,8 @@ their budgets reserved and their tasks done, reviewed and paid by QA with the pl
 (`demo_microwork`), transport stipends, payout methods (most verified),
 a hold, one settled mobile-money payout batch with two failed lines and one draft bank batch.
 The books are checked at the end: a demo whose trial balance is not zero does not load.
+After the money and the learning pathway, `demo_careers` adds opportunities, applications, placements, events,
+mentoring, referrals, information pages and the employability survey's answers.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from kasb.payments.services import (
 )
 from kasb.payments.services.ledger import drifted_accounts, escrow_account, unbalanced_transactions
 
-from . import demo_data, demo_learning, demo_microwork
+from . import demo_careers, demo_data, demo_learning, demo_microwork
 from .demo_data import (
     ADMIN_EMAIL,
     ADMIN_NAME,
@@ -111,6 +113,7 @@ class Summary:
     women: int
     money: MoneySummary
     learning: demo_learning.LearningSummary
+    careers: demo_careers.CareersSummary
     seconds: float
 
 
@@ -163,12 +166,14 @@ def load() -> Summary:
     _participant_login(root, registered[0])
     money = _money(root, organisations, registered, registrations)
     learning = demo_learning.load(organisations=organisations, registered=registered, registrations=registrations)
+    careers = demo_careers.load(organisations=organisations, registered=registered, registrations=registrations,
+                                root=root)
     _check_books(list(Programme.objects.all()))
     kinds = Counter(org.kind for org in organisations.values())
     return Summary(partners=kinds[Organisation.Kind.PARTNER], centres=kinds[Organisation.Kind.CENTRE],
                    organisations=len(organisations), participants=len(registered),
                    women=sum(1 for p in registered if p.sex == "female"), money=money, learning=learning,
-                   seconds=time.monotonic() - started)
+                   careers=careers, seconds=time.monotonic() - started)
 
 
 def _organisations(root: Principal) -> dict[str, Organisation]:
@@ -185,7 +190,8 @@ def _organisations(root: Principal) -> dict[str, Organisation]:
         add(Organisation.Kind.PARTNER, Place(spec.name, spec.area, spec.locality), spec, None)
         partner = made[spec.name]
         for kind, places in ((Organisation.Kind.CENTRE, spec.centres), (Organisation.Kind.CLIENT, spec.clients),
-                             (Organisation.Kind.EMPLOYER, spec.employers), (Organisation.Kind.DONOR, spec.donors)):
+                             (Organisation.Kind.EMPLOYER, spec.employers), (Organisation.Kind.DONOR, spec.donors),
+                             (Organisation.Kind.FINANCIAL, spec.providers)):
             for place in places:
                 add(kind, place, spec, partner)
     return made

@@ -47,6 +47,7 @@ class PartnerSpec:
     clients: tuple[Place, ...] = ()
     employers: tuple[Place, ...] = ()
     donors: tuple[Place, ...] = ()
+    providers: tuple[Place, ...] = ()  # services participants are referred to (micro-finance, legal aid...)
 
 
 BOT = "Bridge Outsource Transform (B.O.T.)"
@@ -72,7 +73,14 @@ PARTNERS: tuple[PartnerSpec, ...] = (
     ), employers=(
         Place("Levant Digital Services", "JO-AM", "Amman"),
         Place("Irbid Translation House", "JO-IR", "Irbid"),
-    ), donors=(Place("UNICEF Jordan", "JO-AM", "Amman"),)),
+        Place("Jordan Horizon Bank", "JO-AM", "Amman"),
+        Place("Nashmi Supermarkets", "JO-MA", "Mafraq"),
+        Place("Hand in Hand Relief Society", "JO-IR", "Irbid"),
+    ), donors=(Place("UNICEF Jordan", "JO-AM", "Amman"),), providers=(
+        Place("Badia Microfinance Company", "JO-MA", "Mafraq"),
+        Place("Mafraq Enterprise Development Centre", "JO-MA", "Mafraq"),
+        Place("Justice for All Legal Aid Clinic", "JO-AM", "Amman"),
+    )),
     # Seeds 000, 001, 004: Khorog and Dushanbe; the Rasht valley's Jamoat resource centre.
     PartnerSpec(PIH, "TJ", "TJ-GB", "Khorog", centres=(
         Place("Impact Hub Khorog", "TJ-GB", "Khorog"),
@@ -83,7 +91,11 @@ PARTNERS: tuple[PartnerSpec, ...] = (
         Place("Modi Soft", country="US"),
     ), employers=(
         Place("Dushanbe Accounting Bureau", "TJ-DU", "Dushanbe"),
-    ), donors=(Place("UNICEF Tajikistan", "TJ-DU", "Dushanbe"),)),
+        Place("Rasht Valley Dried Fruit Cooperative", "TJ-RA", "Gharm"),
+    ), donors=(Place("UNICEF Tajikistan", "TJ-DU", "Dushanbe"),), providers=(
+        Place("Rasht Microcredit Fund", "TJ-RA", "Gharm"),
+        Place("Migrant Workers' Legal Aid Centre", "TJ-DU", "Dushanbe"),
+    )),
     # Seed 002: refugees scattered around Tunis, Médenine and Sfax.
     PartnerSpec(GMC, "TN", "TN-11", "Tunis", centres=(
         Place("GoMyCode Tunis (Lac)", "TN-11", "Les Berges du Lac"),
@@ -94,7 +106,11 @@ PARTNERS: tuple[PartnerSpec, ...] = (
         Place("Terre d'Asile Data Lab", "TN-11", "Tunis"),
     ), employers=(
         Place("Medina Web Studio", "TN-11", "Tunis"),
-    ), donors=(Place("UNHCR Tunisia", "TN-11", "Tunis"),)),
+        Place("Sfax Contact Centre", "TN-61", "Sfax"),
+    ), donors=(Place("UNHCR Tunisia", "TN-11", "Tunis"),), providers=(
+        Place("Microcrédit Sud", "TN-82", "Médenine"),
+        Place("Clinique juridique pour les réfugiés", "TN-11", "Tunis"),
+    )),
 )
 
 

@@ -20,6 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasb.accounts.models import User
 from kasb.accounts.services import create_user, enrol_totp_device
+from kasb.careers.models import CareerApplication, Event, Opportunity, Placement, Referral, ReferralShare, Registration
+from kasb.careers.queries import matches_for
 from kasb.core.models import AuditEvent
 from kasb.core.permissions import STAFF_ROLES, Role
 from kasb.microwork.models import Appeal, Project, Submission, TopUp
@@ -47,6 +49,8 @@ from kasb.payments.models import (
 from kasb.payments.queries import methods_to_verify, reconciliation, trial_balance, worker_accounts
 from kasb.payments.services.ledger import drifted_accounts, unbalanced_transactions
 from kasb.settings import DEMO_SECRET_KEY
+from kasb.surveys.models import Survey
+from kasb.surveys.queries import employability_shares, response_rates
 from kasb.training.models import (
     Attendance,
     Certificate,
@@ -470,3 +474,79 @@ def test_demo_logins_see_their_microwork(db: Any, demo_settings: Any) -> None:
     work = demo_client(demo_data.PARTICIPANT_EMAIL)
     assert "Pharmacy receipts data entry" in work.get("/en/microwork/work/").content.decode()
     assert "المجموع المكتوب لا يطابق الفاتورة" in work.get("/en/microwork/work/mine/").content.decode()
+
+
+# --- careers and surveys --------------------------------------------------------------------------
+
+def test_demo_careers_and_surveys_show_to_each_login(db: Any, demo_settings: Any) -> None:
+    """The employer sees what was sent to them only; Rahaf sees her internship and what else fits her; the job
+    fair counts who came; the employability survey has answers."""
+    run("load_demo")
+    levant = "Levant Digital Services"
+    me = User.objects.get(email=demo_data.PARTICIPANT_EMAIL).participant
+    assert me is not None
+
+    # Applications at every status, across the three countries.
+    every = CareerApplication.objects.select_related("opportunity__employer")
+    assert set(every.values_list("status", flat=True)) >= {
+        "applied", "shortlisted", "interviewed", "offered", "placed", "declined"}
+    assert {a.opportunity.employer.country for a in every} == {"JO", "TJ", "TN"}
+    assert set(Opportunity.objects.values_list("kind", flat=True)) == {"internship", "apprenticeship", "job",
+                                                                       "freelance"}
+
+    # The employer login: its own opportunities and the applications sent to them, nobody else's.
+    employer = demo_client("employer@demo.kasb.org")
+    page = employer.get("/en/careers/manage/opportunities/").content.decode()
+    ours = Opportunity.objects.filter(employer__name=levant)
+    assert ours.count() >= 2 and all(o.title in page for o in ours)
+    assert not any(o.title in page for o in Opportunity.objects.exclude(employer__name=levant))
+    sent_to_us = every.filter(opportunity__employer__name=levant)
+    assert sent_to_us.filter(participant=me).exists()
+    for application in sent_to_us:
+        shown = employer.get(f"/en/careers/manage/applications/{application.pk}/")
+        assert shown.status_code == 200 and application.participant.full_name in shown.content.decode()
+    for application in every.exclude(opportunity__employer__name=levant)[:5]:
+        assert employer.get(f"/en/careers/manage/applications/{application.pk}/").status_code == 404
+    # Rahaf ticked "show my microwork record": the CV her application carries shows it.
+    assert sent_to_us.get(participant=me).cv_snapshot["microwork"]
+
+    # Rahaf's careers page: her internship (with its tracer follow-ups) and opportunities that fit her skills.
+    placement = Placement.objects.get(participant=me)
+    assert placement.application is not None and placement.employer.name == "Jordan Horizon Bank"
+    assert sorted(placement.follow_ups.values_list("months", flat=True)) == [3, 6, 12]
+    page = demo_client(demo_data.PARTICIPANT_EMAIL).get("/en/careers/").content.decode()
+    assert placement.title in page and "Jordan Horizon Bank" in page
+    applied = set(me.career_applications.values_list("opportunity_id", flat=True))
+    fits = [m for m in matches_for(me) if m.opportunity.pk not in applied]
+    assert fits and all(m.matched for m in fits)
+    assert any(m.opportunity.title in page for m in fits) and "Your matching skills:" in page
+    assert "Know your rights as a migrant worker" in page
+    arabic = demo_client(demo_data.PARTICIPANT_EMAIL).get("/ar/careers/info/job-scams/").content.decode()
+    assert "الاحتيال" in arabic
+
+    # The job fair is on now: registrations, QR check-ins (one scanned twice, counted once) and walk-ins.
+    fair = Event.objects.get(kind="job_fair", partner__name=demo_data.BOT)
+    came = Registration.objects.filter(event=fair, checked_in_at__isnull=False)
+    assert came.count() >= 10 and came.filter(participant__isnull=True).count() == 2
+    assert fair.employers.filter(name=levant).exists()
+    page = demo_client("manager@demo.kasb.org").get(f"/en/careers/manage/events/{fair.pk}/").content.decode()
+    assert f'<div class="stat" id="attended">{came.count()}</div>' in page
+    full = Event.objects.get(kind="orientation")
+    statuses = list(full.registrations.values_list("status", flat=True))
+    assert statuses.count("registered") == full.capacity and "waitlisted" in statuses
+
+    # Referrals: a loan with its amount and status, shares logged with the consented fields only.
+    loans = Referral.objects.filter(service="microfinance", loan_minor__isnull=False)
+    assert {r.loan_currency for r in loans} == {"JOD", "TJS"} and "disbursed" in {r.loan_status for r in loans}
+    assert {r.service for r in Referral.objects.all()} >= {"business_counselling", "microfinance", "legal_aid"}
+    assert all(set(s.fields) == set(s.referral.consented_fields) for s in ReferralShare.objects.all())
+
+    # Surveys: the employability survey was sent to a finished cohort and most answered; the tracer is open.
+    survey = Survey.objects.get(template="employability")
+    rate = response_rates(survey_ids=[survey.pk])[survey.pk]
+    assert rate.invited >= 5 and rate.invited > rate.answered > rate.invited // 2
+    page = demo_client("me@demo.kasb.org").get(f"/en/surveys/{survey.pk}/results/").content.decode()
+    assert f"{rate.answered} of {rate.invited} invited answered" in page
+    assert employability_shares(survey_ids=[survey.pk])["more_employable"].numerator > 0
+    tracer = Survey.objects.get(template="tracer")
+    assert tracer.status == "open" and tracer.follow_up_months == 6
