@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import CharField, Exists, Min, OuterRef, Q, QuerySet, Subquery
@@ -63,12 +64,13 @@ class Source:
         return [prefix + f for f in plain + sorted(self.protected)]
 
     def person(self, row: dict[str, Any], prefix: str) -> Person:
-        def get(name: str) -> Any:
-            return row.get(prefix + name)
-        return Person(sex=get("sex") or "", born=get("date_of_birth"), nationality=get("nationality") or "",
-                      displacement=get("displacement_status") or "", disability=get("disability") or {},
-                      area_id=get("area_id"), area_code=get("area__code") or "", centre_id=get("centre_id"),
-                      female_headed=bool(get("female_headed_household")), neet=bool(get("neet")))
+        (sex, born, nationality, displacement, disability, area_id, area_code, centre_id, female_headed,
+         neet) = _person_keys(prefix)
+        get = row.get
+        return Person(sex=get(sex) or "", born=get(born), nationality=get(nationality) or "",
+                      displacement=get(displacement) or "", disability=get(disability) or {},
+                      area_id=get(area_id), area_code=get(area_code) or "", centre_id=get(centre_id),
+                      female_headed=bool(get(female_headed)), neet=bool(get(neet)))
 
     def applicant(self, row: dict[str, Any]) -> Person:
         """An applicant not yet in the registry: what the application holds (answers decrypted if needed)."""
@@ -290,6 +292,14 @@ class Source:
               .order_by())
         for row in qs.iterator(chunk_size=CHUNK):
             yield Row(row["account__participant_id"], self.person(row, "account__participant__"), row["first"])
+
+
+@lru_cache(maxsize=32)
+def _person_keys(prefix: str) -> tuple[str, ...]:
+    """The row keys of a person's fields under `prefix`, worked out once per prefix (a hot path)."""
+    return tuple(prefix + name for name in ("sex", "date_of_birth", "nationality", "displacement_status",
+                                             "disability", "area_id", "area__code", "centre_id",
+                                             "female_headed_household", "neet"))
 
 
 def _day(moment: datetime | date) -> date:

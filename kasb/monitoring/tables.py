@@ -52,19 +52,28 @@ class Acc:
     values: list[int] = field(default_factory=list)
     months: dict[tuple[Any, str], int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, row: Row, hit: bool) -> None:
+    def add(self, row: Row, hit: bool, keeps: int, month: str) -> None:
+        """Count the row; `keeps` says which of the costlier tallies this indicator's aggregate reads."""
         self.persons.add(row.person)
         self.records += 1
         if hit:
             self.hit_persons.add(row.person)
             self.hits += 1
-        if row.item is not None:
-            self.items.add(row.item)
         self.total += row.value
-        self.seconds += row.seconds
-        self.values.append(row.value)
-        if row.value:
-            self.months[(row.person, f"{row.on:%Y-%m}")] += row.value
+        if keeps:
+            if keeps & KEEP_ITEMS and row.item is not None:
+                self.items.add(row.item)
+            if keeps & KEEP_SECONDS:
+                self.seconds += row.seconds
+            if keeps & KEEP_VALUES:
+                self.values.append(row.value)
+            if keeps & KEEP_MONTHS and row.value:
+                self.months[(row.person, month)] += row.value
+
+
+KEEP_ITEMS, KEEP_SECONDS, KEEP_VALUES, KEEP_MONTHS = 1, 2, 4, 8
+KEEPS = {"distinct": KEEP_ITEMS, "hourly": KEEP_SECONDS, "median_days": KEEP_VALUES, "median": KEEP_VALUES,
+         "median_monthly": KEEP_MONTHS}
 
 
 @dataclass
@@ -218,6 +227,7 @@ def compute(ind: Indicator, filters: Filters, scope: Scope) -> list[Table]:
     hit = HITS.get(ind.code, lambda row: row.hit)
     money = ind.unit == "money"
     cells: dict[tuple[str, str, str], Acc] = defaultdict(Acc)
+    keeps = KEEPS.get(ind.aggregate, 0)
     for row in rows_for(ind, source):
         if ind.keep is not None and not ind.keep(row):
             continue
@@ -227,8 +237,9 @@ def compute(ind: Indicator, filters: Filters, scope: Scope) -> list[Table]:
         c = _key(row, dims[1]) if len(dims) > 1 else ""
         currency = row.currency if money else ""
         is_hit = hit(row)
+        month = f"{row.on:%Y-%m}" if keeps & KEEP_MONTHS else ""
         for key in {(currency, r, c), (currency, r, ALL), (currency, ALL, c), (currency, ALL, ALL)}:
-            cells[key].add(row, is_hit)
+            cells[key].add(row, is_hit, keeps, month)
     hide = (not scope.unsuppressed) or filters.suppress
     currencies = sorted({k[0] for k in cells}) or ([] if money else [""])
     return [_table(ind, filters, cur, {k[1:]: v for k, v in cells.items() if k[0] == cur}, hide)
