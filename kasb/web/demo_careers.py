@@ -225,14 +225,6 @@ def _opportunities(ctx: Ctx, partner: str) -> None:
             sent = applications.apply(actor=me, opportunity=opportunity,
                                       message="I would like to apply; I can start on the date given.")
             _move(ctx, partner, sent, status)
-            if status == A.PLACED:
-                _follow_up(ctx, partner, sent)
-
-
-def _follow_up(ctx: Ctx, partner: str, application: CareerApplication) -> None:
-    placement = Placement.objects.get(application=application)
-    if placement.starts_on <= ctx.today:
-        applications.record_placement_outcome(actor=ctx.careers(partner), placement=placement, completed=False)
 
 
 def _rahaf(ctx: Ctx) -> None:
@@ -248,16 +240,20 @@ def _rahaf(ctx: Ctx) -> None:
 
 
 def _placed_before(ctx: Ctx) -> None:
-    """Placements found outside the applications (last spring's fair): one followed up at three months."""
+    """Placements found outside the applications (an earlier fair), three and four months ago, each followed up
+    at three months; the first, a short contract, is over and was completed."""
     staff = ctx.careers(BOT)
     people = _holders(ctx, BOT, ("data-entry",), {a.participant_id for a in CareerApplication.objects.all()})[:2]
     for n, index in enumerate(people):
         placement = applications.record_placement(
             actor=staff, participant=ctx.registered[index], employer=ctx.organisations[HORIZON], kind="job",
             title="Customer service clerk" if n else "Data entry clerk, Irbid branch",
-            starts_on=ctx.today - timedelta(days=100 + 30 * n), wage="260.000", wage_currency="JOD",
+            starts_on=ctx.today - timedelta(days=100 + 30 * n),
+            ends_on=ctx.today - timedelta(days=10) if n else None, wage="260.000", wage_currency="JOD",
             wage_period="month")
         applications.mark_follow_up_done(actor=staff, follow_up=placement.follow_ups.get(months=3))
+        if n:
+            applications.record_placement_outcome(actor=staff, placement=placement, completed=True)
 
 
 # --- events ----------------------------------------------------------------------------------------------
@@ -340,8 +336,8 @@ def _coming(ctx: Ctx) -> None:
 def _mentoring(ctx: Ctx) -> None:
     """A graduate placed at the bank mentors Rahaf and another learner; they met last week."""
     manager = ctx.staff["manager"]
-    mentor = Placement.objects.filter(participant__partner=ctx.organisations[BOT], application__isnull=True) \
-        .order_by("starts_on").first()
+    mentor = Placement.objects.filter(participant__partner=ctx.organisations[BOT], application__isnull=True,
+                                      ends_on__isnull=True).order_by("-starts_on").first()
     if mentor is None:
         raise RuntimeError("The demo needs a placed graduate to be the peer mentor; the plan is wrong.")
     profile = mentoring.save_mentor_profile(
