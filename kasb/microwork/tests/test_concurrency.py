@@ -77,8 +77,12 @@ def shared_file(tmp_path: Path) -> Iterator[None]:
         keeper.close()
 
 
-def _race(jobs: Sequence[Callable[[], Any]], timeout: float = 240) -> list[Any]:
-    """Start every job at once, each in its own thread; return each job's result or exception, in order."""
+def _race(jobs: Sequence[Callable[[], Any]], timeout: float = 480) -> list[Any]:
+    """Start every job at once, each in its own thread; return each job's result or exception, in order.
+
+    `timeout` only catches a thread that never comes back. It is generous: the SQLite runs take about 10 s on
+    a quiet machine, but a thread may retry a "database is locked" ten times, each after a 20 s wait, when the
+    machine is shared by other test runs (this once took over 240 s at a load average of 8 on 2 cores)."""
     barrier = threading.Barrier(len(jobs))
     results: list[Any] = [None] * len(jobs)
 
