@@ -54,6 +54,12 @@ class Command(BaseCommand):
                 f"rosters saved and {learn.stipends} transport stipends paid; {learn.certificates} certificates "
                 f"({learn.revoked} revoked). The demo trainer has {learn.today_sessions} "
                 f"session{'' if learn.today_sessions == 1 else 's'} today.")
+            c = s.careers
+            self.stdout.write(
+                f"Careers: {c.opportunities} opportunities, {c.applications} applications, {c.placements} "
+                f"placements; {c.registrations} event registrations ({c.attended} checked in); {c.referrals} "
+                f"referrals. Surveys: the employability survey was sent to {c.invited} graduates and {c.answered} "
+                "answered.")
         self._print_logins()
 
     def _print_logins(self) -> None:
