@@ -49,6 +49,8 @@ bench: install
 	$(BIN)/python bench/payments_statement.py
 	$(BIN)/python bench/payout_batch.py
 	$(BIN)/python bench/microwork_claim_submit.py
+	$(BIN)/python bench/legacy_import.py
+	$(BIN)/python bench/monitoring_dashboard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
