@@ -11,12 +11,11 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
-from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from kasb.core.errors import ValidationFailed
 from kasb.core.spreadsheets import neutralise, xlsx_cell
-from kasb.participants.importing import ERROR_FILE_COLUMNS, HEADER_ROW, FileUnreadable, _cell, _csv_rows, _xlsx_rows
+from kasb.participants.importing import _cell, read_table
 
 from .columns import SPECS, required_columns
 from .models import ImportBatch
@@ -26,33 +25,8 @@ def read_rows(record_type: str, name: str, stream: IO[bytes]
               ) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
     """The header and (spreadsheet row number, {column: value}) for each non-empty row; FileUnreadable for a
     file that is not .csv/.xlsx, cannot be read, or has unknown, repeated or missing columns."""
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        lines = _xlsx_rows(stream)
-    elif lower.endswith(".csv"):
-        lines = _csv_rows(stream)
-    else:
-        raise FileUnreadable(_("Upload a .csv or .xlsx file."))
-    known = {c.name for c in SPECS[record_type]}
-    header = [str(h if h is not None else "").strip().lower() for h in next(lines, [])]
-    header = ["" if h in ERROR_FILE_COLUMNS else h for h in header]
-    unknown = [h for h in header if h and h not in known]
-    if unknown:
-        raise FileUnreadable(_("Unknown columns: %(cols)s. Download the template to see the columns.")
-                             % {"cols": ", ".join(unknown)})
-    twice = sorted({h for h in header if h and header.count(h) > 1})
-    if twice:
-        raise FileUnreadable(_("These columns appear more than once: %(cols)s.") % {"cols": ", ".join(twice)})
-    missing = [c for c in required_columns(record_type) if c not in header]
-    if missing:
-        raise FileUnreadable(_("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)})
-
-    def numbered() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, values in enumerate(lines, start=HEADER_ROW + 1):
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            yield number, {h: v for h, v in zip(header, values, strict=False) if h}
-    return header, numbered()
+    return read_table(name, stream, columns=[c.name for c in SPECS[record_type]],
+                      required=required_columns(record_type))
 
 
 def template_xlsx(record_type: str) -> bytes:

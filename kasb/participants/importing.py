@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -48,11 +48,19 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
 
 
 def read_rows(name: str, stream: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    """The header and an iterator of (spreadsheet row number, {column: value}).
+    """The header and an iterator of (spreadsheet row number, {column: value}) of a registry import file.
 
     Raises FileUnreadable, at once or while iterating, when the file cannot be read. The `row` and
     `problems` columns of an error file (see error_file) are ignored, so it can be fixed and uploaded again.
     """
+    return read_table(name, stream, columns=COLUMNS, required=REQUIRED)
+
+
+def read_table(name: str, stream: IO[bytes], *, columns: Iterable[str], required: Iterable[str]
+               ) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    """What read_rows does, for any template: `columns` are the known ones, `required` must be there.
+    Other imports (historical records) read their files with it, so every import reads files alike."""
+    known = set(columns)
     lower = name.lower()
     if lower.endswith(".xlsx"):
         lines = _xlsx_rows(stream)
@@ -62,14 +70,14 @@ def read_rows(name: str, stream: IO[bytes]) -> tuple[list[str], Iterator[tuple[i
         raise FileUnreadable(_("Upload a .csv or .xlsx file."))
     header = [str(h if h is not None else "").strip().lower() for h in next(lines, [])]
     header = ["" if h in ERROR_FILE_COLUMNS else h for h in header]
-    unknown = [h for h in header if h and h not in COLUMNS]
+    unknown = [h for h in header if h and h not in known]
     if unknown:
         raise FileUnreadable(_("Unknown columns: %(cols)s. Download the template to see the columns.")
                              % {"cols": ", ".join(unknown)})
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:
         raise FileUnreadable(_("These columns appear more than once: %(cols)s.") % {"cols": ", ".join(twice)})
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         raise FileUnreadable(_("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)})
 
