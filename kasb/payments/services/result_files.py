@@ -69,18 +69,23 @@ def apply_result_import(*, import_id: int) -> ResultImport:
     todo = _to_apply(rows, imported.report)
     while imported.applied_rows < len(todo):
         with transaction.atomic():
-            imported = ResultImport.objects.select_for_update().select_related("batch", "uploaded_by").get(
-                pk=import_id)
+            imported = _locked(import_id)
             chunk = todo[imported.applied_rows:imported.applied_rows + CHUNK]
             lines, _report = _check_rows(imported.batch, chunk)  # the lines' status as it is now
             _apply_rows(imported, chunk, lines)
             imported.refresh_from_db()
     with transaction.atomic():
-        imported = ResultImport.objects.select_for_update().select_related("batch", "uploaded_by").get(pk=import_id)
+        imported = _locked(import_id)
         if imported.status != ResultImport.Status.DONE:
             _finish(imported)
     imported.refresh_from_db()
     return imported
+
+
+def _locked(import_id: int) -> ResultImport:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the uploader.
+    return ResultImport.objects.select_for_update(of=("self",)).select_related("batch", "uploaded_by").get(
+        pk=import_id)
 
 
 def _to_apply(rows: list[ResultRow], report: list[dict[str, Any]]) -> list[ResultRow]:

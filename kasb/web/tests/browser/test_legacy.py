@@ -15,7 +15,7 @@ from kasb.legacy.models import HistoricalEnrolment, ImportBatch
 from kasb.participants.models import Participant
 from kasb.participants.services import register_participant
 
-from .conftest import sign_in_staff
+from .conftest import go_to, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_an_me_officer_corrects_a_bad_row_and_imports_past_enrolments(
     page = phone_page
     sign_in_staff(page, base_url, officer)
 
-    page.click("text=Historical records")
+    go_to(page, "/en/records/")
     page.wait_for_url("**/en/records/")
     shoot(page, "legacy-upload")
     page.select_option("select[name=record_type]", "enrolments")
