@@ -15,7 +15,8 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from kasb.core.permissions import Principal
-from kasb.microwork.tests.test_concurrency import _race, shared_file  # noqa: F401 - shared_file is an autouse fixture
+from kasb.core.testing import race as _race
+from kasb.microwork.tests.test_concurrency import shared_file  # noqa: F401 - an autouse fixture
 
 from ..models import Registration
 from ..services.events import EventFull, check_in, checkin_token, create_event, register

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from kasb.core.money import Money
 from kasb.core.permissions import Principal, Role
+from kasb.core.testing import race as _race
 from kasb.microwork.models import Assignment, Project, Submission, Task
 from kasb.microwork.services import work
 from kasb.microwork.services.work import NoTaskAvailable, claim_next_task, release_expired, submit_work
@@ -75,34 +76,6 @@ def shared_file(tmp_path: Path) -> Iterator[None]:
         connection.settings_dict["NAME"] = memory
         connection.ensure_connection()  # back on the test database before the keeper lets go of it
         keeper.close()
-
-
-def _race(jobs: Sequence[Callable[[], Any]], timeout: float = 480) -> list[Any]:
-    """Start every job at once, each in its own thread; return each job's result or exception, in order.
-
-    `timeout` only catches a thread that never comes back. It is generous: the SQLite runs take about 10 s on
-    a quiet machine, but a thread may retry a "database is locked" ten times, each after a 20 s wait, when the
-    machine is shared by other test runs (this once took over 240 s at a load average of 8 on 2 cores)."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = jobs[i]()
-        except BaseException as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"worker-{i}") for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(timeout=max(0.1, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck: a lock wait that never ends"
-    return results
 
 
 def _failures(outcomes: Sequence[Any]) -> list[BaseException]:

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kasb.conftest import registration
 from kasb.core.errors import Conflict
 from kasb.core.permissions import Role
+from kasb.core.testing import race_n as _race
 from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Participant
 from kasb.participants.services import register_participant
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(workers: int, job: Any) -> list[Any]:
-    barrier = threading.Barrier(workers)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            outcome: Any = job(i)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcome = exc
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_the_same_person_registered_at_eight_desks_at_once_is_kept_once(world: dict[str, Any], member: Any) -> None:

@@ -18,12 +18,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 
 from kasb.core.errors import Conflict, ValidationFailed
 from kasb.core.money import Money
 from kasb.core.permissions import Principal, Role
+from kasb.core.testing import race as _race
 from kasb.orgs.models import Programme
 from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Participant
@@ -90,29 +91,6 @@ def balance_moves(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     if request.param == "in bulk":
         monkeypatch.setattr(ledger, "MANY_ACCOUNTS", 1)
     return str(request.param)
-
-
-def _race(jobs: Sequence[Callable[[], Any]], timeout: float = 120) -> list[Any]:
-    """Start every job at once, each in its own thread; return each job's result or exception, in order."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = jobs[i]()
-        except BaseException as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"race-{i}", daemon=True) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck: a lock wait that never ends"
-    return results
 
 
 def _unexpected(outcomes: Sequence[Any], *allowed: type[BaseException]) -> list[BaseException]:

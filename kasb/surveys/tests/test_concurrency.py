@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kasb.core.errors import Conflict
 from kasb.core.permissions import Principal
+from kasb.core.testing import race_n as _race
 from kasb.surveys.models import Invitation, Response
 from kasb.surveys.services.answering import submit_response
 from kasb.surveys.services.sending import send_to_cohort
@@ -17,30 +17,6 @@ from kasb.surveys.services.sending import send_to_cohort
 from .conftest import answers_for, enrol_all, links, open_template, person
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(workers: int, job: Any) -> list[Any]:
-    barrier = threading.Barrier(workers)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            outcome: Any = job(i)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcome = exc
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.fixture(autouse=True)

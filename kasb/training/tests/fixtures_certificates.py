@@ -9,14 +9,13 @@ produce, and these tests are about what happens after it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from kasb.accounts.models import User
@@ -24,6 +23,7 @@ from kasb.accounts.services import create_user
 from kasb.conftest import PASSWORD, registration
 from kasb.core.money import Money
 from kasb.core.permissions import Principal, Role
+from kasb.core.testing import race  # noqa: F401 - used by the certificate and support tests
 from kasb.orgs.models import Programme
 from kasb.orgs.queries import principal_for_user
 from kasb.orgs.services import create_programme
@@ -175,24 +175,3 @@ def postgres_only() -> None:
         pytest.skip(SQLITE_REASON)
 
 
-def race(jobs: Sequence[Callable[[], Any]], timeout: float = 60) -> list[Any]:
-    """Start every job at once, each in its own thread and connection; each job's result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = jobs[i]()
-        except BaseException as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck waiting for a lock"
-    return results

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import gzip
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from kasb.conftest import sign_in
 from kasb.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kasb.core.models import AuditEvent
 from kasb.core.permissions import Principal, Role
+from kasb.core.testing import race_n as _race
 from kasb.orgs.queries import principal_for_user
 from kasb.participants.models import Participant
 from kasb.training.data import digital_literacy as bank
@@ -216,30 +216,6 @@ def test_a_second_submit_with_bad_answers_still_returns_the_first_result(small_t
     first = svc.submit_attempt(attempt=attempt, answers=answers_with(small_test, 10))
     again = svc.submit_attempt(attempt=attempt, answers={"999999": 7})
     assert again.score == first.score == 10
-
-
-def _race(workers: int, job: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(workers)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            outcome: Any = job(i)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcome = exc
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.fixture
