@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 
 from kasb.core.errors import ValidationFailed
 from kasb.core.money import Money
+from kasb.core.suppression import cell, layout, suppress
 
 from .careers_rows import ROWS as CAREERS_ROWS
 from .context import Filters, Scope, protected_needed
 from .history_rows import HISTORY
 from .indicators import HITS, Indicator
 from .sources import Row, Source
-from .suppression import cell, layout, suppress
 from .survey_rows import ROWS as SURVEY_ROWS
 from .vocab import DIMENSIONS, NOT_RECORDED, ROW_ATTRIBUTE, labeller, order_key
 

@@ -4,7 +4,7 @@ Who sees what: M&E staff (MANAGE_MONITORING) also read the written answers; anyo
 VIEW_UNSUPPRESSED (a donor's M&E officer, a coordinator) sees counts of 1 to threshold-1 hidden, a hidden
 count's smallest neighbour hidden too when it is the only one hidden in its question (so the question's
 total does not give it away), and no mean or rate worked out from fewer people than the threshold. This is
-the rule monitoring applies (kasb.monitoring.suppression is above this app, so it is restated here).
+the rule monitoring applies (kasb.core.suppression).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from kasb.core.permissions import Cap, Principal
+from kasb.core.suppression import cell, layout, suppress
 from kasb.core.translated import pick
 
 from . import queries
@@ -46,12 +47,11 @@ class QuestionView:
 
 
 def _hide(counts: dict[str, int], limit: int) -> set[str]:
-    hidden = {k for k, n in counts.items() if 0 < n < limit}
-    if len(hidden) == 1:
-        rest = sorted((n, k) for k, n in counts.items() if k not in hidden and n > 0)
-        if rest:
-            hidden.add(rest[0][1])
-    return hidden
+    """The choices whose counts are hidden: small ones, and what would give them away (the same rule as
+    every other table, kasb.core.suppression, on the one row of the question's counts)."""
+    keys = list(counts)
+    hidden = suppress(layout([[counts[k] for k in keys]]), limit)
+    return {k for i, k in enumerate(keys) if cell(0, i) in hidden}
 
 
 def _question(q: Question, result: queries.QuestionResult | None, suppress: bool, texts: list[str],

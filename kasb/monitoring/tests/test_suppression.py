@@ -12,7 +12,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kasb.monitoring.suppression import Key, Layout, cell, layout, suppress
+from kasb.core.suppression import Key, Layout, cell, layout, suppress
 
 
 def _rank(matrix: list[list[Fraction]]) -> int:
