@@ -35,6 +35,16 @@ def _english_unless_asked() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty local cache: a dashboard another test's records filled must not show."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_and_outbox(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -149,6 +149,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 KASB_LOCKOUT_THRESHOLD = int(os.environ.get("KASB_LOCKOUT_THRESHOLD", "5"))
 # Reports that leave the organisation hide cells counting fewer people than this (docs/indicators.md).
 KASB_SUPPRESSION_THRESHOLD = int(os.environ.get("KASB_SUPPRESSION_THRESHOLD", "5"))
+# How long a worked-out indicator dashboard or report page is reused, in seconds (0: always work it out).
+KASB_MONITORING_CACHE_SECONDS = int(os.environ.get("KASB_MONITORING_CACHE_SECONDS", "300"))
 KASB_LOCKOUT_MINUTES = int(os.environ.get("KASB_LOCKOUT_MINUTES", "15"))
 KASB_REQUIRE_STAFF_2FA = env_bool("KASB_REQUIRE_STAFF_2FA", True)
 OTP_TOTP_ISSUER = "Kasb"

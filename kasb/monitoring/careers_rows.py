@@ -22,7 +22,7 @@ from kasb.careers.models import Mentorship, OpportunityKind, Placement, Referral
 from kasb.legacy.models import HistoricalPlacement, HistoricalReferral, ImportedRecord
 
 from .context import Person
-from .sources import Row, Source, _day
+from .sources import Row, Source
 
 IMPORTED, NATIVE = "imported", "native"
 LOAN_GRANTED = (Referral.LoanStatus.APPROVED, Referral.LoanStatus.DISBURSED, Referral.LoanStatus.REPAID)
@@ -67,7 +67,7 @@ def completed_placements(src: Source) -> Iterator[Row]:
     fields = ["id", "participant_id", "kind", "ends_on", "completed_recorded_at", "imported",
               *src.person_fields("participant__")]
     for row in src.iterate(qs, fields):
-        on = row["ends_on"] or _day(row["completed_recorded_at"])
+        on = row["ends_on"] or src.day(row["completed_recorded_at"])
         yield Row(row["participant_id"], src.person(row, "participant__"), on, item=("p", row["id"]),
                   kind=row["kind"], origin=IMPORTED if row["imported"] else NATIVE)
     if src.filters.programme_id:
@@ -93,7 +93,7 @@ def checkins(src: Source) -> Iterator[Row]:
     fields = ["id", "participant_id", "event__kind", "event__centre_id", "checked_in_at",
               *src.person_fields("participant__")]
     for row in src.iterate(qs, fields):
-        on = _day(row["checked_in_at"])
+        on = src.day(row["checked_in_at"])
         if row["participant_id"]:
             yield Row(row["participant_id"], src.person(row, "participant__"), on, kind=row["event__kind"])
         else:
@@ -106,7 +106,7 @@ def _referrals(src: Source, service: str) -> Iterator[Row]:
     fields = ["id", "participant_id", "created_at", "status", "loan_minor", "loan_currency", "loan_status",
               *src.person_fields("participant__")]
     for row in src.iterate(qs, fields):
-        yield Row(row["participant_id"], src.person(row, "participant__"), _day(row["created_at"]),
+        yield Row(row["participant_id"], src.person(row, "participant__"), src.day(row["created_at"]),
                   item=("r", row["id"]), kind=row["loan_status"] or "", value=row["loan_minor"] or 0,
                   currency=row["loan_currency"] or "")
     if src.filters.programme_id:

@@ -156,6 +156,7 @@ class Person:
     centre_id: int | None = None
     female_headed: bool = False
     neet: bool = False
+    migrant: bool | None = None      # from a migrant household; None where nobody recorded it
 
     def value(self, dimension: str, on: date) -> str:
         if dimension == "sex":
@@ -172,6 +173,8 @@ class Person:
             return str(self.area_id) if self.area_id else ""
         if dimension == "centre":
             return str(self.centre_id) if self.centre_id else ""
+        if dimension == "household":
+            return "" if self.migrant is None else ("yes" if self.migrant else "no")
         return ""
 
     def in_group(self, group: str, on: date) -> bool:

@@ -21,13 +21,12 @@ from kasb.orgs.models import Programme
 from . import iati, services
 from .charts import ProgressBar, progress_bars
 from .context import scope_for
-from .frameworks import Progress, framework_for, frameworks_for, parse_period, periods, progress, tree
+from .frameworks import Progress, filter_options, framework_for, frameworks_for, parse_period, periods, progress, tree
 from .indicators import INDICATORS
 from .models import Framework, Result, ResultIndicator
 from .queries import programmes_for
 from .seeds import TEMPLATES
 from .tables import threshold
-from .vocab import DIMENSIONS
 
 
 def _principal(request: HttpRequest) -> Principal:
@@ -99,7 +98,7 @@ def framework_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "monitoring/framework_edit.html", {
         "framework": framework, "outcomes": tree(framework), "errors": errors, "action": action,
         "post": request.POST, "indicators": [(i.code, i.name) for i in INDICATORS.values() if i.available],
-        "dimensions": [(d.code, d.label) for d in DIMENSIONS.values() if d.kind != "time"],
+        "filter_options": filter_options(framework),
         "year": timezone.localdate().year}, status=400 if errors else 200)
 
 
@@ -126,9 +125,13 @@ def _apply(principal: Principal, framework: Framework, action: str, data: Any) -
         services.add_result(actor=principal, framework=framework, title=data.get("title", ""), parent=parent)
     elif action == "indicator":
         result = _result(framework, data.get("result", ""), "result")
+        # The page offers "breakdown:value" pairs by name; the two fields apart are accepted as well.
+        dimension, _sep, value = data.get("filter", "").partition(":")
+        if not _sep:
+            dimension, value = data.get("filter_dimension", ""), data.get("filter_value", "")
         services.add_result_indicator(
             actor=principal, result=result, code=data.get("code", ""),
-            filter_dimension=data.get("filter_dimension", ""), filter_value=data.get("filter_value", "").strip(),
+            filter_dimension=dimension, filter_value=value.strip(),
             as_share=data.get("as_share") == "1", baseline=data.get("baseline"),
             baseline_year=data.get("baseline_year"), currency=data.get("currency", ""))
     elif action == "target":

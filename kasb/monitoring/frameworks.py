@@ -77,6 +77,35 @@ def tree(framework: Framework) -> list[Result]:
     return list(framework.results.filter(parent__isnull=True).prefetch_related(indicators, outputs))
 
 
+def filter_options(framework: Framework) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What a framework indicator may be limited to, by name, grouped by breakdown: ("Sex", [("sex:female",
+    "Female"), ...]). Areas of the programme's country, the partner's centres and courses, the programme's
+    cohorts (four queries); the values are the codes tables use."""
+    from kasb.orgs.countries import country_choices
+    from kasb.orgs.models import Area, Organisation
+    from kasb.training.models import Cohort, Course
+
+    from .vocab import DIMENSIONS
+
+    programme = framework.programme
+    named: dict[str, list[tuple[str, str]]] = {
+        "nationality": country_choices(),
+        "area": [(str(a.pk), str(a)) for a in Area.objects.filter(country=programme.country)],
+        "centre": [(str(pk), name) for pk, name in Organisation.objects.filter(
+            parent_id=programme.partner_id, kind=Organisation.Kind.CENTRE).order_by("name").values_list("pk", "name")],
+        "course": [(str(c.pk), c.name) for c in Course.objects.filter(partner_id=programme.partner_id)
+                   .only("pk", "title", "code").order_by("code")],
+        "cohort": [(str(pk), name) for pk, name in Cohort.objects.filter(programme=programme).order_by("name")
+                   .values_list("pk", "name")],
+    }
+    options = []
+    for dim in DIMENSIONS.values():
+        values = [(code, str(label)) for code, label in dim.choices] if dim.choices else named.get(dim.code, [])
+        if dim.kind != "time" and values:
+            options.append((str(dim.label), [(f"{dim.code}:{code}", label) for code, label in values]))
+    return options
+
+
 @dataclass
 class Progress:
     result: Result

@@ -4,7 +4,7 @@ kasb.legacy keeps what happened before Kasb in its own tables (it never posts to
 enrolments, projects or submissions): enrolments and completions, microwork engagements, monthly earnings,
 referrals and survey responses. Each function here reads one of those tables, in one query with the person
 fields needed for breakdowns, under the same scope as native records, and yields Rows shaped like the
-native source of the same name (tables.rows_for chains them after the native rows).
+native source of the same name (tables.rows_of chains them after the native rows).
 
 Historical records belong to no programme, so a programme filter leaves them out; the "source" breakdown
 (native / imported) tells them apart in any table.
@@ -24,7 +24,7 @@ from kasb.legacy.models import (
     HistoricalSurveyResponse,
 )
 
-from .sources import Row, Source
+from .sources import APPROVED, Row, Source
 
 IMPORTED = "imported"
 STATUS = {HistoricalStatus.ENROLLED: "active", HistoricalStatus.COMPLETED: "completed",
@@ -62,12 +62,13 @@ def dropouts(src: Source) -> Iterator[Row]:
 
 
 def approved_work(src: Source) -> Iterator[Row]:
-    """Engagements with work done, started in the period; the client stands for the opportunity."""
+    """Engagements with work done, started in the period, as approved work; the client stands for the
+    opportunity."""
     qs = HistoricalEngagement.objects.filter(src.in_period("started_on", is_datetime=False),
                                              src.participants("participant"), tasks_done__gt=0)
     for row in src.iterate(qs, ["participant_id", "client", "started_on", *src.person_fields("participant__")]):
         yield Row(row["participant_id"], src.person(row, "participant__"), row["started_on"],
-                  item=("client", row["client"].strip().casefold()), origin=IMPORTED)
+                  item=("client", row["client"].strip().casefold()), kind=APPROVED, origin=IMPORTED)
 
 
 def earnings(src: Source) -> Iterator[Row]:
@@ -95,5 +96,5 @@ def survey_responses(src: Source) -> Iterator[tuple[Row, bool | None, bool | Non
 
 HISTORY: dict[str, Callable[[Source], Iterator[Row]]] = {
     "enrolments_started": enrolments_started, "completions": completions, "dropouts": dropouts,
-    "approved_work": approved_work, "earnings": earnings,
+    "work": approved_work, "earnings": earnings,
 }

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from .sources import Row
 from .vocab import MINOR_BANDS, age_band
 
-PERSON_DIMS = frozenset({"sex", "age_band", "displacement", "nationality", "disability", "area", "centre", "month",
-                         "source"})
+PERSON_DIMS = frozenset({"sex", "age_band", "displacement", "nationality", "disability", "household", "area",
+                         "centre", "month", "source"})
 LEARNING_DIMS = PERSON_DIMS | {"course", "cohort", "modality"}
 CAREER_DIMS = PERSON_DIMS | {"placement_kind", "source"}
 EVENT_DIMS = PERSON_DIMS | {"event_kind"}

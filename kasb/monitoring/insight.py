@@ -34,7 +34,7 @@ from kasb.skills.models import Skill, VerifiedSkill
 from kasb.training.models import Course, Enrolment
 
 from .context import Filters, Scope, scope_for
-from .sources import Source, _day
+from .sources import Source
 from .tables import _median, threshold
 
 ANYWHERE = ""
@@ -124,7 +124,7 @@ def _demand(src: Source, area_id: int | None) -> Demand:
     for row in rows:
         answers = row["n"] * row["overlap"]
         keys = [str(s) for s in skills.get(row["pk"], [])] or [f"task:{row['task_type']}"]
-        month = f"{_day(row['published_at'] or src.filters.start):%Y-%m}"
+        month = f"{src.day(row['published_at'] or src.filters.start):%Y-%m}"
         for key in keys:
             totals[key] += answers
             monthly[key][month] += answers

@@ -1,14 +1,26 @@
 """Reads shared by the pages, the API and `kasb report`: filter choices, the dashboard, the period report.
 
 Every read takes the acting principal; scope_for refuses whoever may not see indicators.
+
+The dashboard and the report page are kept in Django's cache (Redis when there are several app servers)
+for KASB_MONITORING_CACHE_SECONDS (default 300) under the scope, the filters and the language: at
+100,000 participants a dashboard takes seconds to work out, and everyone with the same view shares it.
+The page says when its figures were worked out and offers to work them out again now.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kasb.core.permissions import Cap, Principal
@@ -17,14 +29,39 @@ from kasb.orgs.queries import centres_for
 from kasb.outreach.models import Group
 
 from .charts import Bar, bars, columns
-from .context import Filters, scope_for
+from .context import Filters, Scope, scope_for
 from .indicators import FUNNEL, INDICATORS, Indicator
 from .models import ReportRun
-from .tables import Table, compute
+from .tables import Table, compute_many
 from .vocab import DIMENSIONS
 
 DEFAULT_TREND = "enrolled"
 DEFAULT_BREAKDOWN = "completed"
+T = TypeVar("T")
+
+
+def cache_seconds() -> int:
+    """How long a worked-out dashboard or report page is reused (0: never)."""
+    return max(int(getattr(settings, "KASB_MONITORING_CACHE_SECONDS", 300)), 0)
+
+
+def _cached(name: str, scope: Scope, parts: tuple[Any, ...], make: Callable[[], T], *,
+            refresh: bool = False) -> tuple[T, datetime]:
+    """(what make() returns, when it was worked out): from the cache unless `refresh` or none is kept."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return make(), timezone.now()
+    who = (None if scope.partner_ids is None else sorted(scope.partner_ids), sorted(scope.centre_ids),
+           scope.unsuppressed)
+    digest = hashlib.sha256(repr((who, parts, get_language())).encode()).hexdigest()
+    key = f"kasb:monitoring:{name}:v1:{digest}"
+    if not refresh:
+        kept = cache.get(key)
+        if kept is not None:
+            return kept  # type: ignore[no-any-return]
+    made = (make(), timezone.now())
+    cache.set(key, made, seconds)
+    return made
 
 
 def programmes_for(principal: Principal) -> list[Programme]:
@@ -58,6 +95,7 @@ class Dashboard:
     location: Table
     location_chart: Any
     suppressed: bool
+    as_of: datetime | None = None
 
 
 def _number(cell_value: Any) -> float | None:
@@ -69,21 +107,28 @@ def _bars(table: Table) -> list[Bar]:
 
 
 def dashboard(principal: Principal, filters: Filters, *, trend: str = DEFAULT_TREND,
-              breakdown: str = DEFAULT_BREAKDOWN, by: str = "sex") -> Dashboard:
-    """The funnel, one indicator by month, one by a group and the same by location."""
+              breakdown: str = DEFAULT_BREAKDOWN, by: str = "sex", refresh: bool = False) -> Dashboard:
+    """The funnel, one indicator by month, one by a group and the same by location (cached: see above)."""
     scope = scope_for(principal)
-    plain = Filters(filters.start, filters.end, filters.programme_id, filters.centre_id, filters.group, (),
-                    filters.suppress)
-    funnel = []
-    for code in FUNNEL:
-        ind = INDICATORS[code]
-        funnel.append((ind, compute(ind, plain, scope)[0] if ind.available else None))
+    board, as_of = _cached("dashboard", scope, (filters, trend, breakdown, by),
+                           lambda: _dashboard(scope, filters, trend, breakdown, by), refresh=refresh)
+    board.as_of = as_of
+    return board
+
+
+def _dashboard(scope: Scope, filters: Filters, trend: str, breakdown: str, by: str) -> Dashboard:
+    plain = _with(filters, ())
+    available = [INDICATORS[code] for code in FUNNEL if INDICATORS[code].available]
+    breakdown_ind = INDICATORS[breakdown]
+    # One pass over each source of records serves every table of the page.
+    *funnel_tables, trend_tables, by_tables, location_tables = compute_many(
+        [*((ind, plain) for ind in available), (INDICATORS[trend], _with(plain, ("month",))),
+         (breakdown_ind, _with(plain, (by,))), (breakdown_ind, _with(plain, ("area",)))], scope)
+    tables = {ind.code: t[0] for ind, t in zip(available, funnel_tables, strict=True)}
+    funnel = [(INDICATORS[code], tables.get(code)) for code in FUNNEL]
     funnel_bars = [Bar(str(ind.name), _number(t.total.value) if t else None,
                        t.total.display if t else _("comes with careers")) for ind, t in funnel]
-    trend_table = compute(INDICATORS[trend], _with(plain, ("month",)), scope)[0]
-    breakdown_ind = INDICATORS[breakdown]
-    by_table = compute(breakdown_ind, _with(plain, (by,)), scope)[0]
-    location_table = compute(breakdown_ind, _with(plain, ("area",)), scope)[0]
+    trend_table, by_table, location_table = trend_tables[0], by_tables[0], location_tables[0]
     return Dashboard(
         funnel=funnel, funnel_chart=bars(funnel_bars, title=_("The pathway")),
         trend=trend_table, trend_chart=columns(_bars(trend_table), title=str(INDICATORS[trend].name)),
@@ -97,17 +142,28 @@ def _with(filters: Filters, dimensions: tuple[str, ...]) -> Filters:
                    filters.suppress)
 
 
-def report(principal: Principal, filters: Filters) -> list[Table]:
+def report_size() -> int:
+    """How many indicators a report computes (its progress steps)."""
+    return sum(1 for ind in INDICATORS.values() if ind.available)
+
+
+def report_page(principal: Principal, filters: Filters, *, refresh: bool = False) -> tuple[list[Table], datetime]:
+    """The report as the page and its downloads show it, and when it was worked out (cached: see above)."""
+    return _cached("report", scope_for(principal), (filters,), lambda: report(principal, filters), refresh=refresh)
+
+
+def report(principal: Principal, filters: Filters, progress: Callable[[int], object] | None = None) -> list[Table]:
     """Every available indicator for the period, broken down as asked where the breakdown applies to it
-    (an indicator it does not apply to shows its total only). Money indicators give a table per currency."""
+    (an indicator it does not apply to shows its total only). Money indicators give a table per currency.
+    `progress` is told how many indicators are done as the sources are read."""
     scope = scope_for(principal)
-    tables: list[Table] = []
+    requests = []
     for ind in INDICATORS.values():
         if not ind.available:
             continue
         dims = filters.dimensions if all(d in ind.dimensions for d in filters.dimensions) else ()
-        tables.extend(compute(ind, _with(filters, dims), scope))
-    return tables
+        requests.append((ind, _with(filters, dims)))
+    return [table for tables in compute_many(requests, scope, progress) for table in tables]
 
 
 def runs_for(principal: Principal) -> QuerySet[ReportRun]:

@@ -8,9 +8,8 @@ targets those documents state. Installed with services.install_framework or
   earned; 54 trainers and coordinators trained (20 MoDEE, 34 Makani); survey: 35% improved career
   outcomes, 89% more employable, 86% believe the skills can improve their lives.
 - `rasht_valley_livelihoods`: ILO/UNDP Rasht valley, Tajikistan: about 1,000 beneficiaries received business
-  counselling and access to micro-finance (40% women) over two years (May 2007 to December 2008); the
-  share of migrant households (23%) is a household fact the registry does not break down by, so it is left
-  for the partner to add.
+  counselling and access to micro-finance (40% women, 23% from migrant households) over two years (May 2007
+  to December 2008).
 """
 
 from __future__ import annotations
@@ -86,7 +85,8 @@ TEMPLATES: dict[str, FrameworkSpec] = {
                        outputs=(
                            ResultSpec(_("Beneficiaries receive business counselling"),
                                       lines=(Line("business_counselling_referrals", Decimal(1000)),
-                                             share("business_counselling_referrals", "sex", "female", 40))),
+                                             share("business_counselling_referrals", "sex", "female", 40),
+                                             share("business_counselling_referrals", "household", "yes", 23))),
                        )),
         )),
 }

@@ -30,7 +30,8 @@ from .context import Filters, parse_filters, scope_for
 from .frameworks import managed_programme_partners, parse_period
 from .indicators import INDICATORS
 from .models import Framework, ReportRun, ReportRunChange, Result, ResultIndicator, Target
-from .tables import Table, compute, period_label
+from .queries import report, report_size
+from .tables import Table, period_label
 from .vocab import DIMENSIONS
 
 S = ReportRun.Status
@@ -80,18 +81,14 @@ def build_report(*, run_id: int) -> ReportRun:
     run = ReportRun.objects.select_related("requested_by").get(pk=run_id)
     if run.status != S.QUEUED:
         return run
-    indicators = [i for i in INDICATORS.values() if i.available]
-    run = _move(run, S.RUNNING, total_steps=len(indicators))
+    run = _move(run, S.RUNNING, total_steps=report_size())
     try:
         with override(run.language):
             principal = principal_for_user(run.requested_by)
-            scope = scope_for(principal)  # their permission is checked again: it may have been withdrawn
             filters = parse_filters(run.parameters)
-            tables: list[Table] = []
-            for done, ind in enumerate(indicators, start=1):
-                dims = filters.dimensions if all(d in ind.dimensions for d in filters.dimensions) else ()
-                tables.extend(compute(ind, _with(filters, dims), scope))
-                ReportRun.objects.filter(pk=run.pk).update(done_steps=done)
+            # Their permission is checked again (it may have been withdrawn); progress is stored per pass.
+            tables = report(principal, filters, lambda done: ReportRun.objects.filter(pk=run.pk)
+                            .update(done_steps=done))
             content = _render(run.format, tables, filters)
     except DomainError as exc:
         return _move(run, S.FAILED, reason=exc.message, message=exc.message[:300], finished_at=timezone.now())
@@ -99,11 +96,6 @@ def build_report(*, run_id: int) -> ReportRun:
     run.file.save(name, ContentFile(content), save=False)
     return _move(run, S.DONE, file=run.file.name, suppressed=tables[0].suppressed if tables else True,
                  finished_at=timezone.now())
-
-
-def _with(filters: Filters, dims: tuple[str, ...]) -> Filters:
-    return Filters(filters.start, filters.end, filters.programme_id, filters.centre_id, filters.group, dims,
-                   filters.suppress)
 
 
 def _render(format: str, tables: list[Table], filters: Filters) -> bytes:

@@ -1,7 +1,9 @@
 """The records each indicator counts, read from the other apps (never written), one query per source.
 
 Every source yields Rows: whose record it is, what the table may group it by, and a value. Rows are read
-with `.iterator()` so memory stays bounded and the query count does not grow with the data; the protected
+with `.iterator()` so memory stays bounded and the query count does not grow with the data. The sources
+with many records per person (submissions, ledger entries) are summed in the database first: one row per
+person and day (and project or currency), carrying how many records it stands for. The protected
 attributes (date of birth, nationality, displacement, disability) are encrypted in the registry and are
 read, and decrypted in Python, only when the table groups or filters by them.
 """
@@ -10,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cached_property, lru_cache
 from typing import Any
 
-from django.db.models import CharField, Exists, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from kasb.microwork.models import Assignment, Submission
@@ -29,6 +31,7 @@ from .context import Filters, Person, Scope
 CHUNK = 2000
 STARTED = (Enrolment.Status.ACTIVE, Enrolment.Status.COMPLETED, Enrolment.Status.DROPPED)
 EARNING_KINDS = (TransactionKind.EARNING, TransactionKind.TOP_UP)
+APPROVED = Submission.Status.APPROVED.value
 
 
 @dataclass(slots=True)
@@ -47,6 +50,8 @@ class Row:
     hit: bool = True            # in the numerator of a share
     kind: str = ""              # the record's own kind (a placement's, an event's, a tracer's follow-up point)
     origin: str = "native"      # "native", or "imported" for historical records (kasb.legacy)
+    records: int = 1            # how many records the row sums (value and seconds are their sums)
+    checked: bool = False       # work on a gold (check) task, whose answer was right (hit) or wrong
 
 
 @dataclass(frozen=True)
@@ -59,18 +64,33 @@ class Source:
 
     # -- helpers ------------------------------------------------------------------------------------
 
+    @cached_property
+    def tz(self) -> tzinfo:
+        """The time zone days are counted in (looked up once: a hot path)."""
+        return timezone.get_current_timezone()
+
+    def day(self, moment: datetime | date) -> date:
+        if isinstance(moment, datetime):
+            return moment.astimezone(self.tz).date() if moment.tzinfo is not None else moment.date()
+        return moment
+
+    def per_day(self, qs: QuerySet[Any], at: str, keys: list[str], **sums: Any) -> Iterator[dict[str, Any]]:
+        """`qs` summed in the database per `keys` and local day of `at` (the row's "day"), with `sums`."""
+        return (qs.annotate(day=TruncDate(at, tzinfo=self.tz)).values(*keys, "day").annotate(**sums)
+                .order_by().iterator(chunk_size=CHUNK))
+
     def person_fields(self, prefix: str) -> list[str]:
-        plain = ["sex", "area_id", "area__code", "centre_id", "female_headed_household", "neet"]
+        plain = ["sex", "area_id", "area__code", "centre_id", "female_headed_household", "neet", "migrant_household"]
         return [prefix + f for f in plain + sorted(self.protected)]
 
     def person(self, row: dict[str, Any], prefix: str) -> Person:
         (sex, born, nationality, displacement, disability, area_id, area_code, centre_id, female_headed,
-         neet) = _person_keys(prefix)
+         neet, migrant) = _person_keys(prefix)
         get = row.get
         return Person(sex=get(sex) or "", born=get(born), nationality=get(nationality) or "",
                       displacement=get(displacement) or "", disability=get(disability) or {},
                       area_id=get(area_id), area_code=get(area_code) or "", centre_id=get(centre_id),
-                      female_headed=bool(get(female_headed)), neet=bool(get(neet)))
+                      female_headed=bool(get(female_headed)), neet=bool(get(neet)), migrant=get(migrant))
 
     def applicant(self, row: dict[str, Any]) -> Person:
         """An applicant not yet in the registry: what the application holds (answers decrypted if needed)."""
@@ -81,7 +101,8 @@ class Source:
                       displacement=answers.get("displacement_status") or "",
                       disability=answers.get("disability") or {}, area_id=row.get("area_id"),
                       area_code=row.get("area__code") or "", centre_id=row.get("preferred_centre_id"),
-                      female_headed=bool(answers.get("female_headed_household")), neet=bool(answers.get("neet")))
+                      female_headed=bool(answers.get("female_headed_household")), neet=bool(answers.get("neet")),
+                      migrant=answers.get("migrant_household"))
 
     def in_period(self, path: str, *, is_datetime: bool = True) -> Q:
         f = self.filters
@@ -134,8 +155,8 @@ class Source:
 
     def _applicant_row(self, row: dict[str, Any], when: datetime) -> Row:
         if row["participant_id"]:
-            return Row(row["participant_id"], self.person(row, "participant__"), _day(when))
-        return Row(("application", row["id"]), self.applicant(row), _day(when))
+            return Row(row["participant_id"], self.person(row, "participant__"), self.day(when))
+        return Row(("application", row["id"]), self.applicant(row), self.day(when))
 
     def tests_taken(self) -> Iterator[Row]:
         """Submitted placement tests: an applicant's (through their application), or a participant's own."""
@@ -153,7 +174,7 @@ class Source:
         own = TestAttempt.objects.filter(self.in_period("submitted_at"), self.participants("participant"),
                                          participant__isnull=False)
         for row in self.iterate(own, ["participant_id", "submitted_at", *self.person_fields("participant__")]):
-            yield Row(row["participant_id"], self.person(row, "participant__"), _day(row["submitted_at"]))
+            yield Row(row["participant_id"], self.person(row, "participant__"), self.day(row["submitted_at"]))
 
     # -- training -----------------------------------------------------------------------------------
 
@@ -188,19 +209,19 @@ class Source:
     def completions(self) -> Iterator[Row]:
         qs = self._moved_to(Enrolment.Status.COMPLETED)
         for row in self.iterate(qs, self.ENROLMENT_FIELDS + ["moved_at", *self.person_fields("participant__")]):
-            yield self._enrolment_row(row, _day(row["moved_at"]), item=(row["participant_id"], row["cohort_id"]))
+            yield self._enrolment_row(row, self.day(row["moved_at"]), item=(row["participant_id"], row["cohort_id"]))
 
     def dropouts(self) -> Iterator[Row]:
         qs = self._moved_to(Enrolment.Status.DROPPED)
         for row in self.iterate(qs, self.ENROLMENT_FIELDS + ["moved_at", *self.person_fields("participant__")]):
-            yield self._enrolment_row(row, _day(row["moved_at"]), dropout_reason=row["dropout_reason"])
+            yield self._enrolment_row(row, self.day(row["moved_at"]), dropout_reason=row["dropout_reason"])
 
     def staff_completions(self) -> Iterator[Row]:
         qs = self._moved_to(Enrolment.Status.COMPLETED, staff=True)
         fields = ["staff_id", "cohort_id", "cohort__course_id", "cohort__course__modality", "cohort__centre_id",
                   "moved_at"]
         for row in self.iterate(qs, fields):
-            yield Row(("staff", row["staff_id"]), Person(centre_id=row["cohort__centre_id"]), _day(row["moved_at"]),
+            yield Row(("staff", row["staff_id"]), Person(centre_id=row["cohort__centre_id"]), self.day(row["moved_at"]),
                       course=str(row["cohort__course_id"]), cohort=str(row["cohort_id"]),
                       modality=row["cohort__course__modality"])
 
@@ -209,7 +230,7 @@ class Source:
         qs = (EnrolmentChange.objects.filter(to_status=Enrolment.Status.COMPLETED, enrolment__participant__isnull=False)
               .filter(self.participants("enrolment__participant"))
               .values("enrolment__participant_id").annotate(first=Min("at")).order_by())
-        return {r["enrolment__participant_id"]: _day(r["first"]) for r in qs.iterator(chunk_size=CHUNK)}
+        return {r["enrolment__participant_id"]: self.day(r["first"]) for r in qs.iterator(chunk_size=CHUNK)}
 
     # -- registry -----------------------------------------------------------------------------------
 
@@ -221,7 +242,7 @@ class Source:
         fields = ["id", "registered_at", *self.person_fields("")]
         for row in self.iterate(qs, fields):
             who = self.person(row, "")
-            yield Row(row["id"], who, _day(row["registered_at"]), item=(who.nationality or "").upper() or None)
+            yield Row(row["id"], who, self.day(row["registered_at"]), item=(who.nationality or "").upper() or None)
 
     # -- microwork ----------------------------------------------------------------------------------
 
@@ -231,32 +252,25 @@ class Source:
               .values("worker_id").annotate(first=Min("claimed_at")).filter(self.in_period("first"))
               .values("worker_id", "first", *self.person_fields("worker__")).order_by())
         for row in qs.iterator(chunk_size=CHUNK):
-            yield Row(row["worker_id"], self.person(row, "worker__"), _day(row["first"]))
+            yield Row(row["worker_id"], self.person(row, "worker__"), self.day(row["first"]))
 
-    def approved_work(self) -> Iterator[Row]:
-        """Approved submissions handed in during the period, one row each (item: the project)."""
-        qs = Submission.objects.filter(self.in_period("submitted_at"), self.programme("project__programme_id"),
-                                       self.participants("worker"), status=Submission.Status.APPROVED)
-        for row in self.iterate(qs, ["worker_id", "project_id", "submitted_at", *self.person_fields("worker__")]):
-            yield Row(row["worker_id"], self.person(row, "worker__"), _day(row["submitted_at"]),
-                      item=row["project_id"])
+    def _submissions(self) -> QuerySet[Submission]:
+        return Submission.objects.filter(self.in_period("submitted_at"), self.programme("project__programme_id"),
+                                         self.participants("worker"))
 
-    def gold_answers(self) -> Iterator[Row]:
-        qs = Submission.objects.filter(self.in_period("submitted_at"), self.programme("project__programme_id"),
-                                       self.participants("worker"), gold_correct__isnull=False)
-        for row in self.iterate(qs, ["id", "worker_id", "gold_correct", "submitted_at",
-                                     *self.person_fields("worker__")]):
-            yield Row(row["worker_id"], self.person(row, "worker__"), _day(row["submitted_at"]), item=row["id"],
-                      hit=bool(row["gold_correct"]))
-
-    def time_spent(self) -> Iterator[Row]:
-        """Every submission's time (approved or not: time on rejected work is time worked), in its currency."""
-        qs = Submission.objects.filter(self.in_period("submitted_at"), self.programme("project__programme_id"),
-                                       self.participants("worker"))
-        for row in self.iterate(qs, ["worker_id", "seconds_spent", "project__currency", "submitted_at",
-                                     *self.person_fields("worker__")]):
-            yield Row(row["worker_id"], self.person(row, "worker__"), _day(row["submitted_at"]), value=0,
-                      seconds=row["seconds_spent"], currency=row["project__currency"])
+    def work(self) -> Iterator[Row]:
+        """Every submission handed in during the period, in one pass: a row per worker, project, day, status
+        and gold verdict, with how many submissions it stands for (records) and the seconds they took. The
+        indicators read it through views (tables.VIEWS): approved work, answers on gold tasks (hit: right),
+        and time spent (approved or not: time on rejected work is time worked)."""
+        keys = ["worker_id", "project_id", "project__currency", "status", "gold_correct",
+                *self.person_fields("worker__")]
+        for row in self.per_day(self._submissions(), "submitted_at", keys, n=Count("pk"),
+                                seconds=Sum("seconds_spent")):
+            gold = row["gold_correct"]
+            yield Row(row["worker_id"], self.person(row, "worker__"), row["day"], item=row["project_id"],
+                      value=0, seconds=row["seconds"] or 0, currency=row["project__currency"], records=row["n"],
+                      kind=row["status"], hit=bool(gold), checked=gold is not None)
 
     # -- payments -----------------------------------------------------------------------------------
 
@@ -275,13 +289,16 @@ class Source:
         return qs
 
     def earnings(self) -> Iterator[Row]:
-        qs = self._earning_entries().filter(self.in_period("transaction__effective_on", is_datetime=False))
-        fields = ["account__participant_id", "amount", "currency", "transaction__effective_on",
-                  *self.person_fields("account__participant__")]
-        for row in self.iterate(qs, fields):
+        """Earnings, top-ups and their reversals dated in the period: a row per worker, currency and day."""
+        qs = (self._earning_entries().filter(self.in_period("transaction__effective_on", is_datetime=False))
+              .values("account__participant_id", "currency", "transaction__effective_on",
+                      *self.person_fields("account__participant__"))
+              .annotate(n=Count("pk"), amount=Sum("amount")).order_by())
+        for row in qs.iterator(chunk_size=CHUNK):
             # Worker accounts are credit-normal: a credit (negative entry) is money earned.
             yield Row(row["account__participant_id"], self.person(row, "account__participant__"),
-                      row["transaction__effective_on"], value=-row["amount"], currency=row["currency"])
+                      row["transaction__effective_on"], value=-row["amount"], currency=row["currency"],
+                      records=row["n"])
 
     def first_earnings(self) -> Iterator[Row]:
         """Workers whose first earning ever (in the programme, if one is chosen) fell in the period."""
@@ -299,11 +316,5 @@ def _person_keys(prefix: str) -> tuple[str, ...]:
     """The row keys of a person's fields under `prefix`, worked out once per prefix (a hot path)."""
     return tuple(prefix + name for name in ("sex", "date_of_birth", "nationality", "displacement_status",
                                              "disability", "area_id", "area__code", "centre_id",
-                                             "female_headed_household", "neet"))
-
-
-def _day(moment: datetime | date) -> date:
-    if isinstance(moment, datetime):
-        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
-    return moment
+                                             "female_headed_household", "neet", "migrant_household"))
 

@@ -8,7 +8,7 @@ labels (areas, centres, courses, cohorts). Everything else happens in Python ove
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,7 +25,7 @@ from .careers_rows import ROWS as CAREERS_ROWS
 from .context import Filters, Scope, protected_needed
 from .history_rows import HISTORY
 from .indicators import HITS, Indicator
-from .sources import Row, Source
+from .sources import APPROVED, Row, Source
 from .survey_rows import ROWS as SURVEY_ROWS
 from .vocab import DIMENSIONS, NOT_RECORDED, ROW_ATTRIBUTE, labeller, order_key
 
@@ -55,10 +55,10 @@ class Acc:
     def add(self, row: Row, hit: bool, keeps: int, month: str) -> None:
         """Count the row; `keeps` says which of the costlier tallies this indicator's aggregate reads."""
         self.persons.add(row.person)
-        self.records += 1
+        self.records += row.records
         if hit:
             self.hit_persons.add(row.person)
-            self.hits += 1
+            self.hits += row.records
         self.total += row.value
         if keeps:
             if keeps & KEEP_ITEMS and row.item is not None:
@@ -177,12 +177,34 @@ def _display(ind: Indicator, value: Any, currency: str) -> str:
 
 # --- reading rows --------------------------------------------------------------------------------
 
-def rows_for(ind: Indicator, source: Source) -> Iterator[Row]:
-    if ind.source == "earnings_and_time":
-        yield from source.earnings()
-        yield from source.time_spent()
+# Indicators that read more than one source of records, one after the other: effective hourly earnings
+# puts the money earned over the time spent.
+PARTS: dict[str, tuple[str, ...]] = {"earnings_and_time": ("earnings", "time_spent")}
+
+
+def _approved(row: Row) -> bool:
+    return row.kind == APPROVED
+
+
+def _checked(row: Row) -> bool:
+    return row.checked
+
+
+# Sources that are a part of one pass over another: (the source read, the rows kept, or None for all).
+VIEWS: dict[str, tuple[str, Callable[[Row], bool] | None]] = {
+    "approved_work": ("work", _approved), "gold_answers": ("work", _checked), "time_spent": ("work", None)}
+
+
+def rows_of(name: str, source: Source) -> Iterator[Row]:
+    """The rows of one source of records: a method of sources.Source, a careers or survey reader, or the
+    time from first completion to first earning; historical records follow the native ones. A view
+    (VIEWS) is its source's rows, filtered."""
+    if name in VIEWS:
+        underlying, keep = VIEWS[name]
+        rows = rows_of(underlying, source)
+        yield from (rows if keep is None else filter(keep, rows))
         return
-    if ind.source == "first_earnings_after_training":
+    if name == "first_earnings_after_training":
         completed = source.first_completions()
         for row in source.first_earnings():
             done = completed.get(row.person)
@@ -190,13 +212,12 @@ def rows_for(ind: Indicator, source: Source) -> Iterator[Row]:
                 row.value = (row.on - done).days
                 yield row
         return
-    assert ind.source is not None
-    if ind.source in EXTRA_ROWS:
-        yield from EXTRA_ROWS[ind.source](source)
+    if name in EXTRA_ROWS:
+        yield from EXTRA_ROWS[name](source)
         return
-    yield from getattr(source, ind.source)()
-    if ind.source in HISTORY and not source.filters.programme_id:
-        yield from HISTORY[ind.source](source)
+    yield from getattr(source, name)()
+    if name in HISTORY and not source.filters.programme_id:
+        yield from HISTORY[name](source)
 
 
 def _key(row: Row, dimension: str) -> str:
@@ -221,29 +242,81 @@ def check_request(ind: Indicator, filters: Filters) -> None:
 def compute(ind: Indicator, filters: Filters, scope: Scope) -> list[Table]:
     """The indicator's table(s): one, or one per currency for money. Suppressed unless the scope may see
     unsuppressed figures and the filters ask for them."""
-    check_request(ind, filters)
-    source = Source(filters, scope, protected_needed(filters) | frozenset(ind.needs))
-    dims = filters.dimensions
-    hit = HITS.get(ind.code, lambda row: row.hit)
-    money = ind.unit == "money"
-    cells: dict[tuple[str, str, str], Acc] = defaultdict(Acc)
-    keeps = KEEPS.get(ind.aggregate, 0)
-    for row in rows_for(ind, source):
+    return compute_many([(ind, filters)], scope)[0]
+
+
+@dataclass
+class _Job:
+    """One table being filled from a pass over its source's rows."""
+
+    ind: Indicator
+    filters: Filters
+    cells: dict[tuple[str, str, str], Acc] = field(default_factory=lambda: defaultdict(Acc))
+    passes_left: int = 0  # passes over its sources still to come
+
+    def __post_init__(self) -> None:
+        self.hit = HITS.get(self.ind.code, _row_hit)
+        self.keeps = KEEPS.get(self.ind.aggregate, 0)
+        self.money = self.ind.unit == "money"
+
+    def add(self, row: Row) -> None:
+        ind, dims, keeps = self.ind, self.filters.dimensions, self.keeps
         if ind.keep is not None and not ind.keep(row):
-            continue
-        if filters.group and not row.who.in_group(filters.group, row.on):
-            continue
+            return
         r = _key(row, dims[0]) if dims else ""
         c = _key(row, dims[1]) if len(dims) > 1 else ""
-        currency = row.currency if money else ""
-        is_hit = hit(row)
+        currency = row.currency if self.money else ""
+        is_hit = self.hit(row)
         month = f"{row.on:%Y-%m}" if keeps & KEEP_MONTHS else ""
         for key in {(currency, r, c), (currency, r, ALL), (currency, ALL, c), (currency, ALL, ALL)}:
-            cells[key].add(row, is_hit, keeps, month)
-    hide = (not scope.unsuppressed) or filters.suppress
-    currencies = sorted({k[0] for k in cells}) or ([] if money else [""])
-    return [_table(ind, filters, cur, {k[1:]: v for k, v in cells.items() if k[0] == cur}, hide)
-            for cur in currencies]
+            self.cells[key].add(row, is_hit, keeps, month)
+
+    def tables(self, scope: Scope) -> list[Table]:
+        hide = (not scope.unsuppressed) or self.filters.suppress
+        currencies = sorted({k[0] for k in self.cells}) or ([] if self.money else [""])
+        return [_table(self.ind, self.filters, cur, {k[1:]: v for k, v in self.cells.items() if k[0] == cur}, hide)
+                for cur in currencies]
+
+
+def _row_hit(row: Row) -> bool:
+    return row.hit
+
+
+def compute_many(requests: Sequence[tuple[Indicator, Filters]], scope: Scope,
+                 progress: Callable[[int], object] | None = None) -> list[list[Table]]:
+    """The tables of several indicators (each as compute gives it), in order. Indicators over the same
+    records (the same source, period, programme, centre and group) share one pass over them, whatever
+    breakdowns each asks for: a report or a dashboard reads each source once. `progress` is told, as
+    passes finish, how many of the requests are done."""
+    for ind, filters in requests:
+        check_request(ind, filters)
+    passes: dict[tuple[Any, ...], list[tuple[_Job, Callable[[Row], bool] | None]]] = defaultdict(list)
+    jobs = [_Job(ind, filters) for ind, filters in requests]
+    for job in jobs:
+        f = job.filters
+        assert job.ind.source is not None
+        parts = PARTS.get(job.ind.source, (job.ind.source,))
+        job.passes_left = len(parts)
+        for part in parts:
+            name, keep = VIEWS.get(part, (part, None))
+            passes[(name, f.start, f.end, f.programme_id, f.centre_id, f.group)].append((job, keep))
+    done = 0
+    for (name, *_rest), group in passes.items():
+        protected = frozenset().union(*(protected_needed(j.filters) | frozenset(j.ind.needs) for j, _k in group))
+        first = group[0][0].filters
+        source = Source(first, scope, protected)
+        for row in rows_of(name, source):
+            if first.group and not row.who.in_group(first.group, row.on):
+                continue
+            for job, keep in group:
+                if keep is None or keep(row):
+                    job.add(row)
+        for job, _keep in group:
+            job.passes_left -= 1
+            done += job.passes_left == 0
+        if progress is not None:
+            progress(done)
+    return [job.tables(scope) for job in jobs]
 
 
 def _axis(filters: Filters, dimension: str, present: Iterable[str]) -> list[tuple[str, str]]:

@@ -62,24 +62,38 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if by not in INDICATORS[indicator].dimensions or DIMENSIONS[by].kind == "time":
         errors["by"] = _("This indicator cannot be broken down that way.")
         by = "sex"
-    board = queries.dashboard(principal, filters, breakdown=indicator, by=by)
+    board = queries.dashboard(principal, filters, breakdown=indicator, by=by, refresh=_refresh(request))
     return render(request, "monitoring/dashboard.html", {**_common(principal, filters, errors), "board": board,
-                                                         "indicator": INDICATORS[indicator], "by": by})
+                                                         "indicator": INDICATORS[indicator], "by": by,
+                                                         "as_of": board.as_of, "query": _query(request)})
 
 
-def _report(request: HttpRequest) -> tuple[Principal, Filters, dict[str, str], list[Table]]:
+def _refresh(request: HttpRequest) -> bool:
+    """Whether the reader asked for the figures to be worked out again now, not taken from the cache."""
+    return request.GET.get("refresh") == "1"
+
+
+def _query(request: HttpRequest) -> str:
+    """The page's filters as a query string for its links (without a refresh request)."""
+    query = request.GET.copy()
+    query.pop("refresh", None)
+    return query.urlencode()
+
+
+def _report(request: HttpRequest) -> tuple[Principal, Filters, dict[str, str], list[Table], Any]:
     principal = _principal(request)
     scope_for(principal)
     filters, errors = _filters(request, principal)
-    return principal, filters, errors, queries.report(principal, filters)
+    tables, as_of = queries.report_page(principal, filters, refresh=_refresh(request))
+    return principal, filters, errors, tables, as_of
 
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    principal, filters, errors, tables = _report(request)
+    principal, filters, errors, tables, as_of = _report(request)
     return render(request, "monitoring/report.html", {
         **_common(principal, filters, errors), "themes": exports.grouped(tables), "note": exports.note(tables),
-        "query": request.GET.urlencode(), "runs": queries.runs_for(principal)[:5]})
+        "query": _query(request), "runs": queries.runs_for(principal)[:5], "as_of": as_of})
 
 
 def _name(filters: Filters, ext: str) -> str:
@@ -88,7 +102,7 @@ def _name(filters: Filters, ext: str) -> str:
 
 @login_required
 def report_csv(request: HttpRequest) -> HttpResponse:
-    _p, filters, _e, tables = _report(request)
+    _p, filters, _e, tables, _at = _report(request)
     response = HttpResponse(exports.to_csv(tables, filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_name(filters, "csv")}"'
     return response
@@ -114,7 +128,7 @@ def indicator_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def report_xlsx(request: HttpRequest) -> HttpResponse:
-    _p, filters, _e, tables = _report(request)
+    _p, filters, _e, tables, _at = _report(request)
     response = HttpResponse(exports.to_xlsx(tables, filters),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_name(filters, "xlsx")}"'
@@ -123,7 +137,7 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    _p, filters, _e, tables = _report(request)
+    _p, filters, _e, tables, _at = _report(request)
     pdf = render_pdf("monitoring/report_pdf.html", {"themes": exports.grouped(tables), "filters": filters,
                                                     "note": exports.note(tables),
                                                     "period": period_label(filters.start, filters.end)})

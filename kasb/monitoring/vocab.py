@@ -85,6 +85,8 @@ DIMENSIONS: dict[str, Dimension] = {d.code: d for d in [
     Dimension("nationality", _("Nationality"), "#country+code+nationality", "person", ("nationality",)),
     Dimension("disability", _("Disability"), "#group+disability", "person", ("disability",),
               choices=tuple(DISABILITY_CHOICES)),
+    Dimension("household", _("Migrant household"), "#group+household+migrant", "person",
+              choices=(("yes", _("From a migrant household")), ("no", _("Not from a migrant household")))),
     Dimension("area", _("Governorate or region"), "#adm1+name", "person"),
     Dimension("centre", _("Centre"), "#loc+centre+name", "person"),
     Dimension("course", _("Course"), "#activity+course+name", "record"),

@@ -96,7 +96,8 @@ def register_people(root: Principal, world: dict[str, Any], people: list[tuple[A
         out.append(register_participant(actor=root, partner=world["partner"], data=registration(
             given_name=name, family_name=f"Test{n}", sex=sex, nationality=nationality,
             displacement_status=displacement, centre=world[centre], date_of_birth=years_ago(age),
-            phone=f"+9627955{n:05d}", id_number=f"955-{n:08d}", disability_walking=3 if n == 3 else 1)))
+            phone=f"+9627955{n:05d}", id_number=f"955-{n:08d}", disability_walking=3 if n == 3 else 1,
+            migrant_household=n % 4 == 0)))
     return out
 
 

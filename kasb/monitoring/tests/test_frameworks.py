@@ -131,8 +131,11 @@ def test_the_command_installs_a_framework(pathway: dict[str, Any], capsys: Any) 
                  "rasht_valley_livelihoods", "--first-year", "2007")
     framework = Framework.objects.get(template="rasht_valley_livelihoods")
     assert "Installed results framework" in capsys.readouterr().out
-    assert Target.objects.filter(indicator__result__framework=framework, period="2007-2008",
-                                 indicator__code="business_counselling_referrals").count() == 2
+    targets = Target.objects.filter(indicator__result__framework=framework, period="2007-2008",
+                                    indicator__code="business_counselling_referrals")
+    # 1,000 counselled, 40% women, 23% from migrant households.
+    assert sorted((t.indicator.filter_dimension, t.value) for t in targets) == [
+        ("", 1000), ("household", 23), ("sex", 40)]
 
 
 # --- pages --------------------------------------------------------------------------------------------
@@ -149,9 +152,14 @@ def test_building_a_framework_with_plain_forms(login: Callable[..., Client], me_
     client.post(edit, {"action": "output", "parent": outcome.pk, "title": "Youth trained"})
     output = Result.objects.get(framework=framework, level="output")
     assert output.code == "1.1"
-    client.post(edit, {"action": "indicator", "result": output.pk, "code": "completed", "filter_dimension": "sex",
-                       "filter_value": "female", "as_share": "1"})
+    form = client.get(edit).content.decode()
+    # "Only for" offers values by name: the partner's centres, the country's governorates, the vocabularies.
+    assert 'value="sex:female"' in form and f'value="centre:{pathway["people"][0].centre_id}"' in form
+    assert "Irbid" in form and 'value="household:yes"' in form
+    client.post(edit, {"action": "indicator", "result": output.pk, "code": "completed", "filter": "sex:female",
+                       "as_share": "1"})
     line = ResultIndicator.objects.get(result=output)
+    assert (line.filter_dimension, line.filter_value) == ("sex", "female")
     client.post(edit, {"action": "target", "indicator": line.pk, "period": str(_year()), "value": "70"})
     assert line.targets.get().value == Decimal(70)
     refused = client.post(edit, {"action": "indicator", "result": output.pk, "code": "income_earned"})

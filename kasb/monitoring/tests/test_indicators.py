@@ -50,6 +50,19 @@ def test_disaggregation_by_protected_attributes(root: Principal, pathway: dict[s
     assert cells(table(root, "completed", by="displacement"))["refugee"] == 4
 
 
+def test_disaggregation_by_migrant_household(root: Principal, pathway: dict[str, Any]) -> None:
+    # Amal, Dana and Yusuf come from migrant households (conftest: every fourth person registered).
+    assert cells(table(root, "registered", by="household")) == {"yes": 3, "no": 6}
+    assert cells(table(root, "completed", by="household")) == {"yes": 2, "no": 3}
+    assert cells(table(root, "found_microwork", by="household")) == {"yes": 1, "no": 2}
+    crossed = table(root, "registered", by="household,sex")
+    columns = [code for code, _label in crossed.columns]
+    yes = next(line for line in crossed.lines if line.code == "yes")
+    assert dict(zip(columns, [c.value for c in yes.cells], strict=True))["female"] == 2
+    # Applicants who have not said so are counted as not recorded, never as "no".
+    assert cells(table(root, "applied", by="household")) == {"yes": 0, "no": 0, "": 2}
+
+
 def test_training_outcomes(root: Principal, pathway: dict[str, Any]) -> None:
     assert cells(table(root, "dropped_out", by="dropout_reason"))["transport"] == 1
     assert table(root, "dropout_rate").total.value == Decimal("22.2")
@@ -79,6 +92,23 @@ def test_microwork_and_earnings(root: Principal, pathway: dict[str, Any]) -> Non
     # 4 approved tasks x 0.500 JOD over 5 submissions x 50 seconds (rejected work counts as time worked).
     assert table(root, "effective_hourly_earnings").total.value == 2000 * 3600 // 250
     assert table(root, "time_to_first_earning").total.value == Decimal(0)
+
+
+def test_gold_accuracy_counts_each_answer_even_when_summed_per_worker_and_day(root: Principal,
+                                                                            pathway: dict[str, Any]) -> None:
+    from kasb.microwork.models import Submission
+
+    people = pathway["people"]
+    mine = Submission.objects.filter(project=pathway["project"]).order_by("pk")
+    # Amal's two answers were both right (one row of two records); Huda had one right, one wrong.
+    mine.filter(worker=people[0]).update(gold_correct=True)
+    huda = list(mine.filter(worker=people[1]))
+    Submission.objects.filter(pk=huda[0].pk).update(gold_correct=True)
+    Submission.objects.filter(pk=huda[1].pk).update(gold_correct=False)
+    accuracy = table(root, "qa_gold_accuracy")
+    assert accuracy.total.value == Decimal("75.0")  # 3 right of 4 answers, not 2 of 3 rows
+    assert cells(table(root, "qa_gold_accuracy", by="sex"))["female"] == Decimal("75.0")
+    assert table(root, "found_microwork").total.value == 3  # gold or not, approved work still counts
 
 
 def test_money_is_never_added_across_currencies(root: Principal, pathway: dict[str, Any]) -> None:

@@ -96,7 +96,7 @@ def test_partner_names_cannot_run_as_formulas(root: Principal, world: dict[str, 
 
 def _dashboard_queries(client: Client) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(f"/en/monitoring/?{query(by='nationality')}").status_code == 200
+        assert client.get(f"/en/monitoring/?{query(by='nationality', refresh='1')}").status_code == 200
     return len(ctx.captured_queries)
 
 
@@ -117,11 +117,51 @@ def test_report_query_count_does_not_grow(root: Principal, world: dict[str, Any]
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            client.get(f"/en/monitoring/report/?{query(by='sex')}")
+            client.get(f"/en/monitoring/report/?{query(by='sex', refresh='1')}")
         return len(ctx.captured_queries)
     small = count()
     register_people(root, world, PEOPLE * 3, offset=200)
     assert count() == small
+
+
+def _enrolled(html: str) -> str:
+    """The funnel's "Enrolled" figure as the chart prints it."""
+    import re
+
+    found = re.search(r">Enrolled</text>.*?>(\d+)</text>", html, re.S)
+    assert found, "the funnel has an Enrolled bar"
+    return found.group(1)
+
+
+def test_a_dashboard_is_kept_for_a_few_minutes_and_can_be_worked_out_again(
+        root: Principal, world: dict[str, Any], login: Callable[..., Client], me_officer_user: Any,
+        pathway: dict[str, Any]) -> None:
+    client = login(me_officer_user)
+    url = f"/en/monitoring/?{query()}"
+    with CaptureQueriesContext(connection) as first_ctx:
+        first = client.get(url).content.decode()
+    assert "Figures worked out at" in first and "refresh=1" in first
+    cohort = _cohort(root, world, pathway["programme"], code="later")
+    _enrol(root, cohort, register_people(root, world, PEOPLE * 2, offset=300)[:6])
+    with CaptureQueriesContext(connection) as kept_ctx:
+        kept = client.get(url).content.decode()
+    # The kept figures: no indicator is read again, and the six new enrolments are not in them yet.
+    assert len(kept_ctx.captured_queries) < len(first_ctx.captured_queries)
+    assert _enrolled(kept) == _enrolled(first)
+    fresh = client.get(url + "&refresh=1").content.decode()
+    assert int(_enrolled(fresh)) == int(_enrolled(first)) + 6
+    assert _enrolled(client.get(url).content.decode()) == _enrolled(fresh)  # the fresh figures are kept
+
+
+def test_figures_are_kept_per_audience_and_language(login: Callable[..., Client], me_officer_user: Any,
+                                                    donor_officer_user: Any, pathway: dict[str, Any]) -> None:
+    inside = login(me_officer_user).get(f"/en/monitoring/?{query(show_small='1')}").content.decode()
+    assert "Unsuppressed" in inside
+    # A donor asking for the same filters gets their own, suppressed, figures, never the kept unsuppressed ones.
+    outside = login(donor_officer_user).get(f"/en/monitoring/?{query(show_small='1')}").content.decode()
+    assert "Unsuppressed" not in outside and "Safe to share" in outside
+    arabic = login(me_officer_user).get(f"/ar/monitoring/?{query(show_small='1')}").content.decode()
+    assert "Enrolled" not in arabic
 
 
 # --- API -----------------------------------------------------------------------------------------
