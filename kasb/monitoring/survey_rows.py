@@ -8,10 +8,8 @@ share whose denominator is under the threshold is hidden). Surveys belong to a p
 centre or group filter leaves native responses out (only historical ones, whose participant is known,
 remain).
 
-Median earnings: the surveys app gives, per follow-up point and currency, the median and how many said; a
-cell for one follow-up point is that median exactly. Over several points the total is the median of all
-answers with each point's answers standing at its median (the answers themselves stay in the surveys app);
-docs/indicators.md says so.
+Median earnings: the surveys app gives, per follow-up point and currency, every amount said (smallest first,
+with no link to who said it), so a cell for one point and the total over several points are exact medians.
 """
 
 from __future__ import annotations
@@ -91,9 +89,9 @@ def tracer_using_skills(src: Source) -> Iterator[Row]:
 
 def tracer_earnings(src: Source) -> Iterator[Row]:
     for point, result in _tracer(src).items():
-        for currency, (median, count) in result.earnings.items():
-            for n in range(count):
-                yield Row(("earning", point, currency, n), NOBODY, src.filters.start, value=median.minor,
+        for currency, amounts in result.amounts.items():
+            for n, amount in enumerate(amounts):
+                yield Row(("earning", point, currency, n), NOBODY, src.filters.start, value=amount,
                           currency=currency, kind=str(point or ""))
     for row, employed, _using in historical_responses(src):
         if employed and row.value and row.currency:

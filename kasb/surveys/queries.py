@@ -75,6 +75,9 @@ class TracerResult:
     using_skills: Share
     # currency -> (median monthly earnings of those employed who said, how many said)
     earnings: dict[str, tuple[Money, int]]
+    # currency -> every amount said, in minor units, smallest first (no link to who said it): for medians
+    # over several follow-up points or surveys
+    amounts: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _window(qs: QuerySet[Any], path: str, start: date | None, end: date | None) -> QuerySet[Any]:
@@ -176,7 +179,8 @@ def _tracer(point: int | None, rows: list[dict[str, list[Any]]]) -> TracerResult
             using_d += 1
             using_n += row[USING_SKILLS][0] in USING
     return TracerResult(point, len(rows), Share(employed_n, employed_d), Share(using_n, using_d),
-                        {c: (_median_minor(v, c), len(v)) for c, v in sorted(earnings.items())})
+                        {c: (_median_minor(v, c), len(v)) for c, v in sorted(earnings.items())},
+                        {c: sorted(a * 10 ** exponent(c) for a in v) for c, v in sorted(earnings.items())})
 
 
 def employability_shares(*, survey_ids: Iterable[int] | None = None, programme_id: int | None = None,

@@ -77,6 +77,8 @@ def test_tracer_median_earnings_per_currency(root: Principal, answered: dict[str
     assert by_point.currency == "JOD"
     assert cells(by_point)["3"] == 350_000  # median of 200, 300, 400, 500 JOD
     assert cells(by_point)["6"] == 500_000
+    # Over every point, the median of all seven amounts (100 200 250 300 400 500 900), not of the medians.
+    assert by_point.total.value == 300_000
 
 
 def test_survey_tables_are_suppressed_for_outsiders(donor_officer_user: Any, answered: dict[str, Any]) -> None:
