@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property, lru_cache
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
 from kasb.microwork.models import Assignment, Submission
@@ -289,16 +289,19 @@ class Source:
         return qs
 
     def earnings(self) -> Iterator[Row]:
-        """Earnings, top-ups and their reversals dated in the period: a row per worker, currency and day."""
+        """Earnings, top-ups and their reversals dated in the period: a row per worker, currency and month,
+        dated on the month's last one (what the tables ask of earnings is by month; an age band is the
+        worker's age on that day)."""
+        # A ledger date is a plain date, so its month is its first seven characters on every database.
+        month = Substr(Cast("transaction__effective_on", CharField()), 1, 7)
         qs = (self._earning_entries().filter(self.in_period("transaction__effective_on", is_datetime=False))
-              .values("account__participant_id", "currency", "transaction__effective_on",
-                      *self.person_fields("account__participant__"))
-              .annotate(n=Count("pk"), amount=Sum("amount")).order_by())
+              .annotate(month=month)
+              .values("account__participant_id", "currency", "month", *self.person_fields("account__participant__"))
+              .annotate(n=Count("pk"), amount=Sum("amount"), on=Max("transaction__effective_on")).order_by())
         for row in qs.iterator(chunk_size=CHUNK):
             # Worker accounts are credit-normal: a credit (negative entry) is money earned.
-            yield Row(row["account__participant_id"], self.person(row, "account__participant__"),
-                      row["transaction__effective_on"], value=-row["amount"], currency=row["currency"],
-                      records=row["n"])
+            yield Row(row["account__participant_id"], self.person(row, "account__participant__"), row["on"],
+                      value=-row["amount"], currency=row["currency"], records=row["n"])
 
     def first_earnings(self) -> Iterator[Row]:
         """Workers whose first earning ever (in the programme, if one is chosen) fell in the period."""

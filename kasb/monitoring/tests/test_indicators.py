@@ -111,6 +111,33 @@ def test_gold_accuracy_counts_each_answer_even_when_summed_per_worker_and_day(ro
     assert table(root, "found_microwork").total.value == 3  # gold or not, approved work still counts
 
 
+def test_earnings_by_month_with_a_reversal(root: Principal, pathway: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kasb.payments.services.ledger import Leg, post, reverse, worker_account
+
+    people, reserved = pathway["people"], pathway["project"].reservation.account
+    this_month = timezone.localdate().replace(day=1)
+    before = this_month - timedelta(days=1)  # the last day of last month
+    amal = worker_account(people[0], "JOD")
+
+    def earn(key: str, amount: int, on: Any) -> Any:
+        return post(partner_id=reserved.partner_id, kind="earning", idempotency_key=key, memo="Work approved",
+                    legs=[Leg(reserved, amount), Leg(amal, -amount)], effective_on=on)
+    earn("old-1", 300, before)
+    earn("old-2", 400, before - timedelta(days=3))
+    reverse(actor=None, original=earn("old-3", 250, before - timedelta(days=5)), reason="Paid twice")
+    period = {"start": (before.replace(day=1)).isoformat(), "end": timezone.localdate().isoformat()}
+    by_month = cells(table(root, "income_earned", by="month", **period))
+    # Last month: 300 + 400 + 250. This month: the pathway's 2,000 less the 250 reversed (dated today).
+    assert by_month == {f"{before:%Y-%m}": 950, f"{this_month:%Y-%m}": 1750}
+    assert table(root, "income_earned", **period).total.value == 2700
+    # Worker-months: Amal 950 and 750, Huda 500, Omar 500: the median is (500 + 750) / 2.
+    assert table(root, "median_monthly_earnings", **period).total.value == 625
+
+
 def test_money_is_never_added_across_currencies(root: Principal, pathway: dict[str, Any]) -> None:
     filters = parse_filters({**this_year(), "suppress": "0"})
     tables = compute(INDICATORS["income_earned"], filters, scope_for(root))
