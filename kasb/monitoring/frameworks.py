@@ -20,10 +20,10 @@ from kasb.core.errors import NotFound, ValidationFailed
 from kasb.core.money import Money, exponent
 from kasb.core.permissions import Cap, Principal
 
-from .context import Filters, Scope, scope_for
+from .context import Filters, scope_for
 from .indicators import INDICATORS, Indicator
 from .models import Framework, Result, ResultIndicator, Target
-from .tables import Table, compute
+from .tables import Table, compute_many
 from .vocab import labeller
 
 QUARTER_ENDS = {1: 31, 2: 30, 3: 30, 4: 31}
@@ -154,11 +154,15 @@ def describe(line: ResultIndicator, ind: Indicator) -> str:
     return _("%(text)s, as a share of all") % {"text": text} if line.as_share else text
 
 
-def actual(line: ResultIndicator, ind: Indicator, filters: Filters, scope: Scope) -> tuple[Decimal | None, bool]:
-    """(value, hidden) for one framework indicator over the filters' period and programme."""
+def _request(line: ResultIndicator, ind: Indicator, filters: Filters) -> tuple[Indicator, Filters]:
+    """The table a framework indicator reads: its indicator over the period and programme, broken down by
+    the breakdown it is limited to."""
     by = (line.filter_dimension,) if line.filter_dimension else ()
-    tables = compute(ind, Filters(filters.start, filters.end, filters.programme_id, suppress=filters.suppress,
-                                  dimensions=by), scope)
+    return ind, Filters(filters.start, filters.end, filters.programme_id, suppress=filters.suppress, dimensions=by)
+
+
+def actual(line: ResultIndicator, ind: Indicator, tables: list[Table]) -> tuple[Decimal | None, bool]:
+    """(value, hidden) for one framework indicator, from its table(s)."""
     table = _in_currency(tables, line.currency) if ind.unit == "money" else tables[0]
     if table is None:
         return (Decimal(0) if ind.unit == "money" else None), False
@@ -189,25 +193,27 @@ def _in_currency(tables: list[Table], currency: str) -> Table | None:
 
 
 def progress(principal: Principal, framework: Framework, period: str, *, suppress: bool = True) -> list[Progress]:
-    """Every indicator of the framework for the period: baseline, target, actual. The query count depends
-    on the number of indicators in the framework, never on the number of records."""
+    """Every indicator of the framework for the period: baseline, target, actual. Indicators over the same
+    records share one pass (tables.compute_many): the query count depends on which sources the framework's
+    indicators read, never on the number of records."""
     scope = scope_for(principal)
     start, end = parse_period(period)
     filters = Filters(start, end, framework.programme_id, suppress=suppress or not scope.unsuppressed)
-    out: list[Progress] = []
+    lines: list[tuple[Result, ResultIndicator, Indicator]] = []
     for result in tree(framework):
         for item in [result, *result.outputs.all()]:
             for line in item.indicators.all():
-                out.append(_row(item, line, period, filters, scope))
-    return out
+                ind = INDICATORS.get(line.code)
+                if ind is None or not ind.available:
+                    raise ValidationFailed(_("The indicator %(code)s no longer exists.") % {"code": line.code})
+                lines.append((item, line, ind))
+    tables = compute_many([_request(line, ind, filters) for _item, line, ind in lines], scope)
+    return [_row(item, line, ind, period, found) for (item, line, ind), found in zip(lines, tables, strict=True)]
 
 
-def _row(result: Result, line: ResultIndicator, period: str, filters: Filters, scope: Scope) -> Progress:
-    ind = INDICATORS.get(line.code)
-    if ind is None or not ind.available:
-        raise ValidationFailed(_("The indicator %(code)s no longer exists.") % {"code": line.code})
+def _row(result: Result, line: ResultIndicator, ind: Indicator, period: str, tables: list[Table]) -> Progress:
     target = next((t.value for t in line.targets.all() if t.period == period), None)
-    value, hidden = actual(line, ind, filters, scope)
+    value, hidden = actual(line, ind, tables)
     unit = "share" if line.as_share else ind.unit
     return Progress(result, line, ind, describe(line, ind), target, value, hidden,
                     "…" if hidden else _number(value, unit, line.currency), _number(target, unit, line.currency),
