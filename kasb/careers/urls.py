@@ -28,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("manage/events/", staff.manage_events, name="manage_events"),
     path("manage/events/<int:pk>/", staff.event_manage, name="event_manage"),
     path("manage/registrations/<int:pk>/cancel/", staff.cancel_registration, name="registration_cancel"),
+    path("manage/registrations/<int:pk>/attendance/", staff.registration_attendance,
+         name="registration_attendance"),
     path("check-in/<str:token>/", staff.checkin, name="checkin"),
     path("manage/opportunities/", staff.manage_opportunities, name="manage_opportunities"),
     path("manage/opportunities/<int:pk>/", staff.opportunity_manage, name="opportunity_manage"),

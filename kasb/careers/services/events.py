@@ -258,11 +258,16 @@ def registration_for_token(actor: Principal, token: str) -> Registration:
     return found
 
 
-def _check_in(actor: Principal, registration: Registration) -> tuple[Registration, bool]:
+def _has_place(registration: Registration) -> None:
+    """Refuse to check in a cancelled registration or someone still on the waitlist."""
     if registration.status == R.CANCELLED:
         raise Conflict(_("This registration was cancelled."), code="registration_cancelled")
     if registration.status == R.WAITLISTED:
         raise Conflict(_("This person is on the waitlist and has no place yet."), code="on_waitlist")
+
+
+def _check_in(actor: Principal, registration: Registration) -> tuple[Registration, bool]:
+    _has_place(registration)
     # Conditional: a second scan (or two staff scanning at once) changes nothing.
     done = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
         checked_in_at=timezone.now(), checked_in_by=actor.user)
@@ -279,6 +284,40 @@ def check_in(*, actor: Principal, token: str) -> tuple[Registration, bool]:
     if registration.checked_in_at is not None:
         return registration, False
     return _check_in(actor, registration)
+
+
+@transaction.atomic
+def mark_attendance(*, actor: Principal, registration: Registration, present: bool, reason: str = "",
+                    now: datetime | None = None) -> Registration:
+    """Correct the attendance list by hand: someone who came without their code, or a paper sign-in sheet
+    typed in after the event (present), or a wrong check-in undone (absent, with the reason). Marked after
+    the event, the check-in is dated when the event started, so the indicators count it in the right month."""
+    require(actor, Cap.MANAGE_CAREER_SERVICES)
+    if not may_serve_partner(actor, registration.event.partner_id):
+        raise NotFound(_("No such registration."))
+    locked = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    moment = now or timezone.now()
+    if locked.event.is_cancelled:
+        raise Conflict(_("This event was cancelled."), code="event_cancelled")
+    if moment < locked.event.starts_at:
+        raise Conflict(_("The event has not started yet."), code="event_not_started")
+    if present:
+        if locked.checked_in_at is not None:
+            return locked
+        _has_place(locked)
+        at = moment if moment <= locked.event.ends_at else locked.event.starts_at
+        Registration.objects.filter(pk=locked.pk).update(checked_in_at=at, checked_in_by=actor.user)
+        audit.record(actor=actor.user, verb="event.marked_present", obj=locked)
+    else:
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationFailed(_("Say why this check-in is being undone."), field="reason")
+        if locked.checked_in_at is None:
+            return locked
+        Registration.objects.filter(pk=locked.pk).update(checked_in_at=None, checked_in_by=None)
+        audit.record(actor=actor.user, verb="event.check_in_undone", obj=locked, reason=reason[:300])
+    locked.refresh_from_db()
+    return locked
 
 
 def attendance(event: Event) -> QuerySet[Registration]:

@@ -129,6 +129,30 @@ def test_qr_check_in_by_staff_counts_once(amal: Any, fair: Any, login: Callable[
     assert staff.get(f"/en/careers/check-in/{token}x/").status_code == 404
 
 
+def test_staff_correct_the_attendance_list_after_the_event(amal: Any, fair: Any, login: Callable[[User], Client],
+                                                          coordinator_user: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ..models import Event
+
+    registration = register(actor=principal_of(amal), event=fair)
+    staff = login(coordinator_user)
+    page = f"/en/careers/manage/events/{fair.pk}/"
+    assert 'data-testid="mark-present"' not in staff.get(page).content.decode()  # not before it starts
+    began = timezone.now() - timedelta(days=3)
+    Event.objects.filter(pk=fair.pk).update(starts_at=began, ends_at=began + timedelta(hours=4))
+    assert 'data-testid="mark-present"' in staff.get(page).content.decode()
+    action = f"/en/careers/manage/registrations/{registration.pk}/attendance/"
+    marked = staff.post(action, {"present": "1"}, follow=True).content.decode()
+    assert "Amal Haddad is marked present." in marked and 'id="attended">1<' in marked
+    refused = staff.post(action, {"present": "0", "reason": ""}, follow=True).content.decode()
+    assert "Say why this check-in is being undone." in refused and 'id="attended">1<' in refused
+    undone = staff.post(action, {"present": "0", "reason": "Wrong person"}, follow=True).content.decode()
+    assert "is no longer checked in" in undone and 'id="attended">0<' in undone
+
+
 def test_staff_register_a_walk_in_and_check_them_in(fair: Any, login: Callable[[User], Client],
                                                     coordinator_user: User) -> None:
     staff = login(coordinator_user)

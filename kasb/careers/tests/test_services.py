@@ -89,6 +89,45 @@ def test_a_waitlisted_person_cannot_be_checked_in(coordinator: Principal, world:
         events.check_in(actor=coordinator, token=events.checkin_token(waiting))
 
 
+def test_attendance_is_corrected_by_hand_during_and_after_the_event(make_person: Any, fair: Event,
+                                                                    coordinator: Principal, member: Any) -> None:
+    from kasb.core.permissions import Role
+    from kasb.orgs.queries import principal_for_user
+
+    came, forgot = (events.register(actor=principal_of(make_person(login=True)), event=fair) for _n in range(2))
+    with pytest.raises(Conflict):  # not before it starts
+        events.mark_attendance(actor=coordinator, registration=came, present=True, now=fair.starts_at - timedelta(1))
+    during = fair.starts_at + timedelta(hours=1)
+    marked = events.mark_attendance(actor=coordinator, registration=came, present=True, now=during)
+    assert marked.checked_in_at == during and marked.checked_in_by == coordinator.user
+    # A paper sign-in sheet typed in ten days later: dated when the event started, for the month's figures.
+    later = fair.starts_at + timedelta(days=10)
+    sheet = events.mark_attendance(actor=coordinator, registration=forgot, present=True, now=later)
+    assert sheet.checked_in_at == fair.starts_at
+    with pytest.raises(ValidationFailed) as no_reason:
+        events.mark_attendance(actor=coordinator, registration=sheet, present=False, reason=" ", now=later)
+    assert no_reason.value.field == "reason"
+    undone = events.mark_attendance(actor=coordinator, registration=sheet, present=False,
+                                    reason="Signed the sheet for her sister", now=later)
+    assert undone.checked_in_at is None and undone.checked_in_by is None
+    assert AuditEvent.objects.filter(verb="event.check_in_undone").get().data["reason"].startswith("Signed")
+    assert Registration.objects.filter(event=fair, checked_in_at__isnull=False).count() == 1
+    tunis = principal_for_user(member(Role.COORDINATOR, "other_centre"))
+    with pytest.raises(NotFound):
+        events.mark_attendance(actor=tunis, registration=came, present=False, reason="x", now=later)
+
+
+def test_a_cancelled_registration_cannot_be_marked_present(make_person: Any, fair: Event,
+                                                           coordinator: Principal) -> None:
+    person = make_person(login=True)
+    gone = events.cancel_registration(actor=principal_of(person),
+                                      registration=events.register(actor=principal_of(person), event=fair))
+    with pytest.raises(Conflict):
+        events.mark_attendance(actor=coordinator, registration=gone, present=True,
+                               now=fair.starts_at + timedelta(hours=1))
+    assert not Registration.objects.filter(event=fair, checked_in_at__isnull=False).exists()
+
+
 @pytest.mark.parametrize(("values", "field"), [
     ({"kind": "party"}, "kind"),
     ({"title": ""}, "title"),

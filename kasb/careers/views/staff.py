@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -105,6 +106,7 @@ def event_manage(request: HttpRequest, pk: int) -> HttpResponse:
                                             is_active=True).order_by("name")
     return render(request, "careers/staff/event.html", {"event": event, "people": people, "form": form,
                                                         "employers": employers,
+                                                        "event_started": event.starts_at <= timezone.now(),
                                                         "attending": {o.pk for o in event.employers.all()}})
 
 
@@ -408,6 +410,25 @@ def edit_page(request: HttpRequest, slug: str = "") -> HttpResponse:
                 messages.success(request, _("The page is saved."))
                 return redirect("careers:page_edit", slug=saved.slug)
     return render(request, "careers/staff/page_form.html", {"form": form, "page": page})
+
+
+@login_required
+@require_POST
+def registration_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark someone present by hand, or undo a wrong check-in (with the reason), from the attendance list."""
+    _require(request, Cap.MANAGE_CAREER_SERVICES)
+    found = get_object_or_404(Registration.objects.select_related("event"), pk=pk,
+                              event__in=queries.events_managed_by(principal_of(request)))
+    present = request.POST.get("present") == "1"
+    try:
+        got = event_services.mark_attendance(actor=principal_of(request), registration=found, present=present,
+                                             reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, (_("%(name)s is marked present.") if present
+                                   else _("%(name)s is no longer checked in.")) % {"name": got.name})
+    return redirect("careers:event_manage", pk=found.event_id)
 
 
 @login_required
