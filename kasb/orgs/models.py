@@ -33,7 +33,8 @@ class Organisation(models.Model):
         CLIENT = "client", _("Client")
         EMPLOYER = "employer", _("Employer")
         DONOR = "donor", _("Donor")
-        FINANCIAL = "financial", _("Financial service provider")
+        # Code kept from when only micro-finance institutions were referred to; any service provider now.
+        FINANCIAL = "financial", _("Service provider")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     name = models.CharField(_("name"), max_length=200)

@@ -97,7 +97,7 @@ def can_manage_api_keys(principal: Principal, organisation: Organisation) -> boo
 
 
 def organisations_under(partner: Organisation) -> QuerySet[Organisation]:
-    """A partner's centres, clients, employers, donors and financial service providers."""
+    """A partner's centres, clients, employers, donors and service providers."""
     return Organisation.objects.filter(parent=partner).select_related("area").order_by("kind", "name")
 
 

@@ -73,7 +73,8 @@ def _sections() -> list[tuple[str, str, str]]:
     kind = Organisation.Kind
     return [(kind.CENTRE, _("Centres"), _("Add a centre")), (kind.CLIENT, _("Clients"), _("Add a client")),
             (kind.EMPLOYER, _("Employers"), _("Add an employer")), (kind.DONOR, _("Donors"), _("Add a donor")),
-            (kind.FINANCIAL, _("Financial service providers"), _("Add a financial service provider"))]
+            (kind.FINANCIAL, _("Service providers (micro-finance, counselling, legal aid)"),
+             _("Add a service provider"))]
 
 
 @login_required

@@ -130,9 +130,9 @@ def test_no_invitations_to_an_organisation_without_staff_roles(world: dict[str, 
     refused = manager_browser.get(f"{BASE}/{bank.pk}/members/add/")
     assert refused.status_code == 400
     # The kind's label goes in whole, as a quoted value: never lower-cased, so every language reads right.
-    assert "of the kind “Financial service provider”" in refused.content.decode()
+    assert "of the kind “Service provider”" in refused.content.decode()
     in_russian = manager_browser.get(f"/ru/organisations/{bank.pk}/members/add/").content.decode()
-    assert "В организацию типа «Поставщик финансовых услуг» нельзя пригласить сотрудников" in in_russian
+    assert "В организацию типа «Поставщик услуг» нельзя пригласить сотрудников" in in_russian
 
 
 def test_coordinator_cannot_manage_nor_see_the_other_partner(world: dict[str, Any], coordinator_browser: Client,
