@@ -153,6 +153,32 @@ def test_staff_correct_the_attendance_list_after_the_event(amal: Any, fair: Any,
     assert "is no longer checked in" in undone and 'id="attended">0<' in undone
 
 
+def test_a_mentor_keeps_their_own_profile_up_to_date(make_person: Any, amal: Any, coordinator: Principal,
+                                                     login: Callable[[User], Client]) -> None:
+    from ..models import MentorProfile
+    from ..services.mentoring import save_mentor_profile
+
+    jalal = make_person(given_name="Jalal", login=True)
+    save_mentor_profile(actor=coordinator, participant=jalal, occupation="Web developer")
+    mentor = login(jalal.user)
+    page = mentor.get("/en/careers/mentoring/").content.decode()
+    assert "My mentor profile" in page and 'value="Web developer"' in page
+    saved = mentor.post("/en/careers/mentoring/", {"profile": "1", "occupation": "Senior web developer",
+                                                   "story": "I learned at the Irbid centre.", "helps_with": "CVs"},
+                        follow=True)
+    assert "Your mentor profile is saved." in saved.content.decode()
+    profile = MentorProfile.objects.get(participant=jalal)
+    assert (profile.occupation, profile.helps_with, profile.is_active) == ("Senior web developer", "CVs", False)
+    refused = mentor.post("/en/careers/mentoring/", {"profile": "1", "occupation": ""})
+    assert refused.status_code == 400 and MentorProfile.objects.get(participant=jalal).occupation == (
+        "Senior web developer")
+    # Someone who is not a mentor has no profile form and cannot make themselves one.
+    other = login(amal.user)
+    assert "My mentor profile" not in other.get("/en/careers/mentoring/").content.decode()
+    assert other.post("/en/careers/mentoring/", {"profile": "1", "occupation": "Me"}).status_code == 404
+    assert not MentorProfile.objects.filter(participant=amal).exists()
+
+
 def test_staff_register_a_walk_in_and_check_them_in(fair: Any, login: Callable[[User], Client],
                                                     coordinator_user: User) -> None:
     staff = login(coordinator_user)

@@ -24,8 +24,8 @@ from kasb.participants.models import Participant
 
 from .. import queries
 from ..documents import assemble_cv, cv_pdf, cv_text
-from ..forms import ApplyForm, CVForm, EntryForm, LanguageForm, PreferencesForm, SessionForm
-from ..models import CV, CareerApplication, InfoPage, Preferences, Referral, Registration
+from ..forms import ApplyForm, CVForm, EntryForm, LanguageForm, MentorForm, PreferencesForm, SessionForm
+from ..models import CV, CareerApplication, InfoPage, MentorProfile, Preferences, Referral, Registration
 from ..services import applications as application_services
 from ..services import cv as cv_services
 from ..services import events as event_services
@@ -291,8 +291,24 @@ def mentoring(request: HttpRequest) -> HttpResponse:
     pairs = list(queries.with_sessions(queries.mentorships_visible_to(principal).filter(
         mentee_id=principal.participant_id) | queries.mentorships_visible_to(principal).filter(
         mentor__participant_id=principal.participant_id)))
+    # A mentor keeps their own profile (what mentees and staff see) up to date here.
+    profile = MentorProfile.objects.filter(participant_id=principal.participant_id).first()
+    mentor_form = MentorForm(initial={"occupation": profile.occupation, "story": profile.story,
+                                      "helps_with": profile.helps_with, "is_active": profile.is_active}
+                             ) if profile else None
     form = SessionForm()
-    if request.method == "POST":
+    if request.method == "POST" and profile is not None and request.POST.get("profile"):
+        mentor_form = MentorForm(request.POST)
+        if mentor_form.is_valid():
+            try:
+                mentoring_services.save_mentor_profile(actor=principal, participant=profile.participant,
+                                                       **mentor_form.cleaned_data)
+            except DomainError as exc:
+                show_error(mentor_form, exc)
+            else:
+                messages.success(request, _("Your mentor profile is saved."))
+                return redirect("careers:mentoring")
+    elif request.method == "POST":
         pair = next((p for p in pairs if str(p.pk) == request.POST.get("mentorship")), None)
         form = SessionForm(request.POST)
         if pair is None:
@@ -305,7 +321,8 @@ def mentoring(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The session is noted."))
                 return redirect("careers:mentoring")
-    return render(request, "careers/me/mentoring.html", {"pairs": pairs, "form": form})
+    return render(request, "careers/me/mentoring.html", {"pairs": pairs, "form": form, "mentor_form": mentor_form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required
