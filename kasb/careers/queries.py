@@ -38,6 +38,7 @@ from .models import (
     Preferences,
     Referral,
     Registration,
+    TargetGroup,
 )
 
 # --- scope -----------------------------------------------------------------------------------------------
@@ -151,6 +152,35 @@ def events_attended_by(employers: QuerySet[Organisation]) -> QuerySet[Event]:
 def events_for_participant(participant: Participant, *, upcoming_only: bool = True) -> QuerySet[Event]:
     qs = Event.objects.filter(partner_id=participant.partner_id, is_cancelled=False).select_related("centre")
     return qs.filter(ends_at__gte=timezone.now()) if upcoming_only else qs
+
+
+def target_groups_of(participant: Participant) -> frozenset[str]:
+    """The event target groups (models.TargetGroup) a participant belongs to (one query: graduates)."""
+    from kasb.participants.vocab import Displacement
+    from kasb.training.models import Enrolment
+
+    displacement = participant.displacement_status or ""
+    groups = {TargetGroup.EVERYONE.value}
+    if participant.sex == "female":
+        groups.add(TargetGroup.WOMEN.value)
+    if displacement in (Displacement.REFUGEE, Displacement.ASYLUM_SEEKER):
+        groups.add(TargetGroup.REFUGEES.value)
+    if displacement == Displacement.HOST:
+        groups.add(TargetGroup.HOST.value)
+    if participant.neet:
+        groups.add(TargetGroup.NEET.value)
+    if participant.migrant_household or displacement in (Displacement.MIGRANT_WORKER, Displacement.POTENTIAL_MIGRANT,
+                                                         Displacement.RETURNEE):
+        groups.add(TargetGroup.MIGRANTS.value)
+    if Enrolment.objects.filter(participant=participant, status=Enrolment.Status.COMPLETED).exists():
+        groups.add(TargetGroup.GRADUATES.value)
+    return frozenset(groups)
+
+
+def is_for(event: Event, groups: frozenset[str]) -> bool:
+    """Whether an event is meant for someone in `groups`: no target groups, "everyone", or one they share."""
+    wanted = set(event.target_groups or [])
+    return not wanted or TargetGroup.EVERYONE.value in wanted or bool(wanted & groups)
 
 
 def events_for(principal: Principal) -> QuerySet[Event]:

@@ -25,7 +25,7 @@ from kasb.orgs.models import Organisation
 from kasb.participants.models import Participant
 
 from ..models import Event, Registration, TargetGroup
-from ..queries import may_serve_partner, serves
+from ..queries import is_for, may_serve_partner, serves, target_groups_of
 
 R = Registration.Status
 SALT = "kasb.careers.checkin"
@@ -116,6 +116,12 @@ def set_event_employers(*, actor: Principal, event: Event, employers: Any) -> Ev
     return event
 
 
+def groups_label(event: Event) -> str:
+    """"Young women, Refugees and asylum seekers": who an event is for, in the reader's language."""
+    labels = dict(TargetGroup.choices)
+    return ", ".join(str(labels.get(g, g)) for g in event.target_groups or [])
+
+
 def taken(event: Event) -> int:
     return Registration.objects.filter(event=event, status=R.REGISTERED).count()
 
@@ -145,7 +151,9 @@ def _status(event: Event, waitlist: bool) -> str:
 def register(*, actor: Principal, event: Event, participant: Participant | None = None,
              waitlist: bool = False) -> Registration:
     """A participant registers themself (or career staff register someone they help). A full event refuses with
-    EventFull unless `waitlist`; registering again returns the registration already held."""
+    EventFull unless `waitlist`; registering again returns the registration already held. An event for some
+    groups (young women, refugees...) refuses a participant outside them who registers themself; career staff
+    may still register someone they help, at their discretion."""
     person = participant or (Participant.objects.filter(pk=actor.participant_id).first()
                              if actor.participant_id else None)
     if person is None:
@@ -158,6 +166,9 @@ def register(*, actor: Principal, event: Event, participant: Participant | None 
     existing = Registration.objects.filter(event=locked, participant=person).first()
     if existing is not None and existing.status != R.CANCELLED:
         return existing
+    if person.pk == actor.participant_id and not is_for(locked, target_groups_of(person)):
+        raise Conflict(_("This event is for: %(groups)s.") % {"groups": groups_label(locked)},
+                       code="not_in_target_group")
     status = _status(locked, waitlist)
     if existing is not None:
         Registration.objects.filter(pk=existing.pk).update(status=status, registered_at=timezone.now())

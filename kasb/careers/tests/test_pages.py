@@ -179,6 +179,35 @@ def test_a_mentor_keeps_their_own_profile_up_to_date(make_person: Any, amal: Any
     assert not MentorProfile.objects.filter(participant=amal).exists()
 
 
+def test_an_event_for_young_women_is_open_to_them_and_says_so_to_others(
+        make_person: Any, coordinator: Principal, world: dict[str, Any], login: Callable[[User], Client]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ..services.events import create_event
+
+    start = timezone.now() + timedelta(days=5)
+    women = create_event(actor=coordinator, partner=world["partner"], centre=world["irbid"], kind="orientation",
+                         title="Women in tech", starts_at=start, ends_at=start + timedelta(hours=2), place="Hall",
+                         target_groups=["women"])
+    huda = make_person(given_name="Huda", login=True)  # make_person registers young women
+    omar = make_person(given_name="Omar", sex="male", login=True)
+    her = login(huda.user)
+    assert her.post(f"/en/careers/events/{women.pk}/", {}).status_code == 302
+    assert Registration.objects.filter(event=women, participant=huda, status="registered").exists()
+    him = login(omar.user)
+    assert "for other groups" in him.get("/en/careers/events/").content.decode()
+    page = him.get(f"/en/careers/events/{women.pk}/").content.decode()
+    assert "This event is for: Young women." in page and "Register</button>" not in page
+    refused = him.post(f"/en/careers/events/{women.pk}/", {}, follow=True).content.decode()
+    assert "This event is for: Young women." in refused
+    assert not Registration.objects.filter(event=women, participant=omar).exists()
+    # Career staff may still register someone they help.
+    register(actor=coordinator, event=women, participant=omar)
+    assert Registration.objects.filter(event=women, participant=omar, status="registered").exists()
+
+
 def test_staff_register_a_walk_in_and_check_them_in(fair: Any, login: Callable[[User], Client],
                                                     coordinator_user: User) -> None:
     staff = login(coordinator_user)

@@ -246,8 +246,10 @@ def events(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     found = list(queries.with_counts(queries.events_for_participant(me)).order_by("starts_at")[:50])
     mine = {r.event_id: r for r in Registration.objects.filter(participant=me, event__in=found)}
+    groups = queries.target_groups_of(me)
     for event in found:
         event.mine = mine.get(event.pk)  # type: ignore[attr-defined]
+        event.for_me = queries.is_for(event, groups)  # type: ignore[attr-defined]
     return render(request, "careers/me/events.html", {"events": found})
 
 
@@ -277,8 +279,10 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
     if registration is not None and registration.status == Registration.Status.REGISTERED:
         url = checkin_url(request, registration)
         qr = qr_svg_data_uri(url)
+    for_me = queries.is_for(found, queries.target_groups_of(me))
     return render(request, "careers/me/event.html", {"event": found, "registration": registration, "full": full,
-                                                     "qr": qr, "checkin_url": url})
+                                                     "qr": qr, "checkin_url": url, "for_me": for_me,
+                                                     "groups": event_services.groups_label(found)})
 
 
 # --- mentoring and information pages ---------------------------------------------------------------------
