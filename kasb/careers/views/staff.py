@@ -412,13 +412,18 @@ def edit_page(request: HttpRequest, slug: str = "") -> HttpResponse:
     return render(request, "careers/staff/page_form.html", {"form": form, "page": page})
 
 
+def _managed_registration(request: HttpRequest, pk: int) -> Registration:
+    """A registration for one of the events this staff member runs (404 otherwise)."""
+    _require(request, Cap.MANAGE_CAREER_SERVICES)
+    return get_object_or_404(Registration.objects.select_related("event"), pk=pk,
+                             event__in=queries.events_managed_by(principal_of(request)))
+
+
 @login_required
 @require_POST
 def registration_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark someone present by hand, or undo a wrong check-in (with the reason), from the attendance list."""
-    _require(request, Cap.MANAGE_CAREER_SERVICES)
-    found = get_object_or_404(Registration.objects.select_related("event"), pk=pk,
-                              event__in=queries.events_managed_by(principal_of(request)))
+    found = _managed_registration(request, pk)
     present = request.POST.get("present") == "1"
     try:
         got = event_services.mark_attendance(actor=principal_of(request), registration=found, present=present,
@@ -434,9 +439,7 @@ def registration_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel_registration(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, Cap.MANAGE_CAREER_SERVICES)
-    found = get_object_or_404(Registration.objects.select_related("event"), pk=pk,
-                              event__in=queries.events_managed_by(principal_of(request)))
+    found = _managed_registration(request, pk)
     try:
         event_services.cancel_registration(actor=principal_of(request), registration=found)
     except DomainError as exc:
