@@ -18,6 +18,7 @@ from django.utils.translation import override
 
 from kasb.core import audit
 from kasb.core.background import enqueue
+from kasb.core.cleaning import clean_text
 from kasb.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from kasb.core.money import check_currency
 from kasb.core.pdf import render_pdf
@@ -118,20 +119,11 @@ def _check_programme(actor: Principal, programme: Programme) -> None:
         raise PermissionDenied(_("You do not manage monitoring for this programme's partner."))
 
 
-def _text(value: Any, field: str, limit: int) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise ValidationFailed(_("Write at most %(n)s characters.") % {"n": limit}, field=field)
-    return text
-
-
 @transaction.atomic
 def create_framework(*, actor: Principal, programme: Programme, name: str, iati_identifier: str = "",
                      template: str = "") -> Framework:
     _check_programme(actor, programme)
-    name = _text(name, "name", 200)
+    name = clean_text(name, "name", 200, required=True)
     if Framework.objects.filter(programme=programme, name=name).exists():
         raise Conflict(_("This programme already has a results framework with this name."), code="duplicate",
                        field="name")
@@ -146,8 +138,8 @@ def set_iati_identifiers(*, actor: Principal, framework: Framework, iati_identif
                          reporting_org_ref: str) -> Framework:
     """The identifiers the IATI results export needs: the activity's and the reporting organisation's."""
     _check_programme(actor, framework.programme)
-    activity = _text(iati_identifier, "iati_identifier", 150)
-    org = _text(reporting_org_ref, "reporting_org_ref", 100)
+    activity = clean_text(iati_identifier, "iati_identifier", 150, required=True)
+    org = clean_text(reporting_org_ref, "reporting_org_ref", 100, required=True)
     if not activity.startswith(org + "-"):
         raise ValidationFailed(_("An IATI activity identifier starts with the organisation identifier and a "
                                  "hyphen (JO-MOI-1234-PROJECT-1)."), field="iati_identifier")
@@ -164,7 +156,7 @@ def set_iati_identifiers(*, actor: Principal, framework: Framework, iati_identif
 def add_result(*, actor: Principal, framework: Framework, title: str, parent: Result | None = None) -> Result:
     """An outcome (no parent) or an output under an outcome, numbered 1, 2 … and 1.1, 1.2 …"""
     _check_programme(actor, framework.programme)
-    title = _text(title, "title", 300)
+    title = clean_text(title, "title", 300, required=True)
     if parent is not None and (parent.framework_id != framework.pk or parent.level != Result.Level.OUTCOME):
         raise ValidationFailed(_("An output goes under an outcome of the same framework."), field="parent")
     siblings = Result.objects.filter(framework=framework, parent=parent).count()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasb.core import audit
+from kasb.core.cleaning import clean_text
 from kasb.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kasb.core.permissions import Principal
 from kasb.orgs.models import Area
@@ -46,15 +47,6 @@ def start_cv(*, actor: Principal, participant: Participant, language: str | None
     return cv
 
 
-def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").replace("\x00", "").strip()
-    if required and not text:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise ValidationFailed(_("Write at most %(limit)s characters.") % {"limit": limit}, field=field)
-    return text
-
-
 def clean_languages(value: Any) -> list[dict[str, str]]:
     if not isinstance(value, list):
         raise ValidationFailed(_("Give the languages as a list."), field="languages")
@@ -81,7 +73,7 @@ def update_cv(*, actor: Principal, cv: CV, **values: Any) -> CV:
     limits = {"display_name": 200, "headline": 120, "profile": 1200, "contact": 200}
     for name, limit in limits.items():
         if name in values:
-            setattr(locked, name, _text(values[name], name, limit, required=name == "display_name"))
+            setattr(locked, name, clean_text(values[name], name, limit, required=name == "display_name"))
     if "language" in values:
         if values["language"] not in CV_LANGUAGES:
             raise ValidationFailed(_("Choose one of Kasb's languages for your CV."), field="language")
@@ -129,10 +121,10 @@ def add_cv_entry(*, actor: Principal, cv: CV, kind: str, title: str, organisatio
         raise ValidationFailed(_("The end date is before the start date."), field="ended_on")
     if start and start > timezone.localdate():
         raise ValidationFailed(_("The start date is in the future."), field="started_on")
-    entry = CVEntry.objects.create(cv=cv, kind=kind, title=_text(title, "title", 150, required=True),
-                                   organisation=_text(organisation, "organisation", 150),
-                                   place=_text(place, "place", 100), started_on=start, ended_on=end,
-                                   description=_text(description, "description", 600))
+    entry = CVEntry.objects.create(cv=cv, kind=kind, title=clean_text(title, "title", 150, required=True),
+                                   organisation=clean_text(organisation, "organisation", 150),
+                                   place=clean_text(place, "place", 100), started_on=start, ended_on=end,
+                                   description=clean_text(description, "description", 600))
     audit.record(actor=actor.user, verb="cv.entry_added", obj=cv, entry=entry.pk, kind=kind)
     return entry
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from kasb.core import audit
+from kasb.core.cleaning import clean_text
 from kasb.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from kasb.core.permissions import Cap, Principal, require
 from kasb.orgs.models import Organisation
@@ -34,15 +35,6 @@ SALT = "kasb.careers.checkin"
 class EventFull(DomainError):
     code = "event_full"
     status = 409
-
-
-def _text(values: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str:
-    text = str(values.get(name) or "").replace("\x00", "").strip()
-    if required and not text:
-        raise ValidationFailed(_("This field is required."), field=name)
-    if len(text) > limit:
-        raise ValidationFailed(_("Write at most %(limit)s characters.") % {"limit": limit}, field=name)
-    return text
 
 
 def _when(value: Any, field: str) -> datetime:
@@ -79,7 +71,7 @@ def create_event(*, actor: Principal, partner: Organisation, kind: str, title: s
         raise ValidationFailed(_("The event ends before it starts."), field="ends_at")
     if centre is not None and centre.parent_id != partner.pk:
         raise ValidationFailed(_("Choose one of the partner's centres."), field="centre")
-    place_text, link_text = _text(values, "place", 200), _text(values, "link", 200)
+    place_text, link_text = clean_text(values.get("place"), "place", 200), clean_text(values.get("link"), "link", 200)
     if not place_text and not link_text and centre is None:
         raise ValidationFailed(_("Say where the event is, or give its online link."), field="place")
     if link_text and not link_text.startswith(("https://", "http://")):
@@ -94,9 +86,10 @@ def create_event(*, actor: Principal, partner: Organisation, kind: str, title: s
     if any(g not in TargetGroup.values for g in groups):
         raise ValidationFailed(_("Choose the groups from the list."), field="target_groups")
     guests = _employers(partner, employers)
-    event = Event.objects.create(partner=partner, centre=centre, kind=kind, title=_text(values, "title", 200,
-                                                                                        required=True),
-                                 description=_text(values, "description", 2000), starts_at=start, ends_at=end,
+    title = clean_text(values.get("title"), "title", 200, required=True)
+    description = clean_text(values.get("description"), "description", 2000)
+    event = Event.objects.create(partner=partner, centre=centre, kind=kind, title=title,
+                                 description=description, starts_at=start, ends_at=end,
                                  place=place_text, link=link_text, capacity=places, target_groups=groups,
                                  created_by=actor.user)
     event.employers.set(guests)
@@ -187,9 +180,8 @@ def register_walk_in(*, actor: Principal, event: Event, name: str, phone: str, w
     require(actor, Cap.MANAGE_CAREER_SERVICES)
     if not may_serve_partner(actor, event.partner_id):
         raise NotFound(_("No such event."))
-    values = {"name": name, "phone": phone}
-    clean_name = _text(values, "name", 200, required=True)
-    clean_phone = "".join(ch for ch in _text(values, "phone", 30, required=True) if ch.isdigit() or ch == "+")
+    clean_name = clean_text(name, "name", 200, required=True)
+    clean_phone = "".join(ch for ch in clean_text(phone, "phone", 30, required=True) if ch.isdigit() or ch == "+")
     if len(clean_phone.lstrip("+")) < 6:
         raise ValidationFailed(_("Give a phone number we can call."), field="phone")
     locked = _lock(event)

@@ -14,21 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kasb.core import audit
+from kasb.core.cleaning import clean_text
 from kasb.core.errors import Conflict, NotFound, ValidationFailed
 from kasb.core.permissions import Cap, Principal, require
 from kasb.participants.models import Participant
 
 from ..models import MentoringSession, MentorProfile, Mentorship
 from ..queries import mentorships_visible_to, serves
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").replace("\x00", "").strip()
-    if required and not text:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise ValidationFailed(_("Write at most %(limit)s characters.") % {"limit": limit}, field=field)
-    return text
 
 
 @transaction.atomic
@@ -40,8 +32,9 @@ def save_mentor_profile(*, actor: Principal, participant: Participant, occupatio
         if not serves(actor, participant):
             raise NotFound(_("No such participant."))
     profile, _created = MentorProfile.objects.update_or_create(participant=participant, defaults={
-        "occupation": _text(occupation, "occupation", 150, required=True), "story": _text(story, "story", 1500),
-        "helps_with": _text(helps_with, "helps_with", 300), "is_active": bool(is_active)})
+        "occupation": clean_text(occupation, "occupation", 150, required=True),
+        "story": clean_text(story, "story", 1500),
+        "helps_with": clean_text(helps_with, "helps_with", 300), "is_active": bool(is_active)})
     audit.record(actor=actor.user, verb="mentor.profile", obj=profile)
     return profile
 
@@ -89,7 +82,7 @@ def record_session(*, actor: Principal, mentorship: Mentorship, held_on: Any, no
         raise ValidationFailed(_("Give the date as year-month-day, e.g. 2027-03-01."), field="held_on") from None
     if day > timezone.localdate():
         raise ValidationFailed(_("The session date is in the future."), field="held_on")
-    session = MentoringSession.objects.create(mentorship=mentorship, held_on=day, notes=_text(notes, "notes", 3000),
-                                              recorded_by=actor.user)
+    session = MentoringSession.objects.create(mentorship=mentorship, held_on=day,
+                                              notes=clean_text(notes, "notes", 3000), recorded_by=actor.user)
     audit.record(actor=actor.user, verb="mentoring.session", obj=session)
     return session

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kasb.core import audit
+from kasb.core.cleaning import clean_text
 from kasb.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kasb.core.money import Money
 from kasb.core.permissions import Cap, Principal, require
@@ -40,15 +41,6 @@ def _require_employer(actor: Principal, employer: Organisation) -> None:
     require(actor, Cap.MANAGE_OPPORTUNITIES)
     if not may_manage_employer(actor, employer):
         raise PermissionDenied(_("You can only post opportunities for your own employer organisation."))
-
-
-def _text(values: dict[str, Any], name: str, limit: int, *, required: bool = False) -> str:
-    text = str(values.get(name) or "").replace("\x00", "").strip()
-    if required and not text:
-        raise ValidationFailed(_("This field is required."), field=name)
-    if len(text) > limit:
-        raise ValidationFailed(_("Write at most %(limit)s characters.") % {"limit": limit}, field=name)
-    return text
 
 
 def _date(values: dict[str, Any], name: str) -> date | None:
@@ -91,8 +83,9 @@ def clean(values: dict[str, Any], employer: Organisation) -> dict[str, Any]:
     if kind not in OpportunityKind.values:
         raise ValidationFailed(_("Choose internship, apprenticeship, job or freelance gig."), field="kind")
     cleaned: dict[str, Any] = {
-        "kind": kind, "title": _text(values, "title", 200, required=True),
-        "description": _text(values, "description", 4000), "how_to_apply": _text(values, "how_to_apply", 1000),
+        "kind": kind, "title": clean_text(values.get("title"), "title", 200, required=True),
+        "description": clean_text(values.get("description"), "description", 4000),
+        "how_to_apply": clean_text(values.get("how_to_apply"), "how_to_apply", 1000),
         "remote": bool(values.get("remote")), "area": _area(values.get("area"), employer.country),
         "starts_on": _date(values, "starts_on"), "ends_on": _date(values, "ends_on"),
         "apply_by": _date(values, "apply_by"), "pay_minor": None, "pay_currency": "", "pay_period": "",
